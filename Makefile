@@ -1,0 +1,48 @@
+# The front door: every command the README names is a target here.
+# Scripts live in scripts/ (host side) and guest/ (inside the guest).
+
+TREE ?= series
+CONFIG ?= debug
+CMD ?= uname -a
+
+.PHONY: help run test base apply export kernel kernels tests guest deps clean distclean
+
+help: ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | expand -t 12
+
+run: ## main scenario: base and series kernels side by side on the headline (ext4 long-term pins)
+	scripts/scenario.sh
+
+test: ## everything: series hygiene, series kernel build, guest tests, log check, harness self-test
+	scripts/test.sh
+
+deps: ## install the Debian packages the harness needs
+	scripts/install-deps.sh
+
+base: deps ## unpack the 6.12 base into build/series/linux (a git tree) and build/base/linux
+	scripts/get-base.sh
+
+apply: base ## apply patches/ to the base: the series branch of build/series/linux
+	scripts/series-apply.sh
+
+export: ## write the series branch's commits back to patches/ (format-patch, cover letter, series)
+	scripts/series-export.sh
+
+kernel: base ## build one kernel: make kernel TREE=base|series CONFIG=debug|release
+	scripts/build-kernel.sh $(TREE) $(CONFIG)
+
+kernels: apply ## build the base and series debug kernels
+	scripts/build-kernel.sh base debug
+	scripts/build-kernel.sh series debug
+
+tests: ## build the selftests and guest programs of TREE
+	scripts/build-tests.sh $(TREE)
+
+guest: ## run CMD in a guest on the TREE:CONFIG kernel, e.g. make guest CMD='cat /proc/vmstat'
+	scripts/run-guest.sh $(TREE):$(CONFIG) -- sh -c '$(CMD)'
+
+clean: ## remove guest run directories and test logs
+	rm -rf build/runs build/test
+
+distclean: ## remove build/ entirely (kernel trees, objects, runs)
+	rm -rf build

@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# Series hygiene, one TAP line per check (lib/tap.sh):
+#   - patches/ applies to the base with git am (series-apply.sh), and the
+#     kernel tree's series branch is that result
+#   - every patch has a Signed-off-by
+#   - every patch passes scripts/checkpatch.pl --strict from the base tree
+source "$(dirname "$0")/lib.sh"
+source "$PROJECT/lib/tap.sh"
+out=$BUILD/test
+mkdir -p "$out"
+
+tap_run "series: applies to $BASE_TAG with git am" "$out/series-apply.log" \
+	"$PROJECT/scripts/series-apply.sh"
+
+mapfile -t patches < <(series_patches)
+if [ ${#patches[@]} -eq 0 ]; then
+	tap_result skip "series: patches signed off and checkpatch --strict clean" "patches/series is empty"
+	exit 0
+fi
+for p in "${patches[@]}"; do
+	name=$(basename "$p")
+	if grep -q '^Signed-off-by: ' "$p"; then
+		tap_result pass "series: $name: Signed-off-by"
+	else
+		tap_result fail "series: $name: Signed-off-by" "missing"
+	fi
+	tap_run "series: $name: checkpatch --strict" "$out/checkpatch-$name.log" \
+		perl "$(tree_dir base)/scripts/checkpatch.pl" --root="$(tree_dir base)" --strict --quiet "$p"
+done
+[ "$tap_failed" -eq 0 ]

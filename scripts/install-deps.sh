@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# Install the Debian packages the harness needs, if any are missing.
+# Needs: root (or sudo) and Debian's archive. Safe to run again: it only
+# calls apt-get when a package is missing.
+source "$(dirname "$0")/lib.sh"
+
+packages=(
+	# building kernels and selftests
+	build-essential flex bison bc cpio kmod libelf-dev libssl-dev ccache rsync xz-utils
+	git perl python3 sparse libcap-dev libnuma-dev
+	# the guest: QEMU, scratch filesystems, the userspace the scenarios use
+	qemu-system-x86 e2fsprogs xfsprogs util-linux fio liburing-dev
+	rdma-core ibverbs-utils perftest iproute2
+)
+
+missing=()
+for p in "${packages[@]}"; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' || missing+=("$p")
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+
+sudo=
+[ "$(id -u)" -eq 0 ] || sudo=sudo
+log "installing: ${missing[*]}"
+$sudo apt-get update -q
+DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -q --no-install-recommends "${missing[@]}"

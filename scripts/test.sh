@@ -1,0 +1,67 @@
+#!/usr/bin/env bash
+# The test command (make test): everything a change to the series must pass.
+#   1. the series: applies to the base, Signed-off-by and checkpatch --strict on every patch
+#   2. the series kernel (debug config) and its selftests build
+#   3. in a guest on that kernel: the mm selftests that guard what we touch
+#      and the project's scenario tests (guest/run-tests); then the guest
+#      kernel log must have no WARN/BUG/KASAN/lockdep report
+#   4. the harness's own test: a WARN in the guest fails a run
+# Prints one TAP line per test and "N passed, N failed, N skipped"; exits
+# non-zero if anything failed. Logs: build/test/.
+# GUEST_TESTS="mm:gup_test longterm-pin" limits step 3 to those tests.
+source "$(dirname "$0")/lib.sh"
+source "$PROJECT/lib/tap.sh"
+
+out=$BUILD/test
+rm -rf "$out"
+mkdir -p "$out"
+
+# Runs a script that reports its own TAP lines, and counts them here.
+run_reporter() {
+	local record=$out/record.$TAP_NUMBER
+	TAP_NUMBER=$TAP_NUMBER TAP_RECORD=$record "$@" || true
+	tap_absorb "$record"
+}
+
+echo "TAP version 13"
+"$PROJECT/scripts/install-deps.sh"
+"$PROJECT/scripts/get-base.sh"
+
+run_reporter "$PROJECT/scripts/check-series.sh"
+
+tap_run "build: series kernel (debug)" "$out/build-kernel.log" \
+	"$PROJECT/scripts/build-kernel.sh" series debug
+if [ "$tap_failed" -eq 0 ]; then
+	tap_run "build: series mm selftests and guest programs" "$out/build-tests.log" \
+		"$PROJECT/scripts/build-tests.sh" series
+fi
+if [ "$tap_failed" -ne 0 ]; then
+	echo "# the series did not apply or build: no guest tests run"
+	tap_summary
+	exit 1
+fi
+
+run=$BUILD/runs/test-series
+guest_rc=0
+# shellcheck disable=SC2086 # GUEST_TESTS is a list of test names
+"$PROJECT/scripts/run-guest.sh" --run "$run" series:debug -- \
+	env SELFTESTS_MM="$BUILD/series/selftests/mm" PROGS="$BUILD/series/progs" \
+	TAP_NUMBER=$TAP_NUMBER TAP_RECORD=/run/out/results \
+	"$PROJECT/guest/run-tests" ${GUEST_TESTS:-} 2>"$out/run-guest.log" || guest_rc=$?
+tap_absorb "$run/out/results"
+[ -s "$run/out/results" ] || tap_result fail "guest: tests ran" "no results; see $out/run-guest.log and $run/console.log"
+if "$PROJECT/scripts/check-guest-log.sh" "$run/console.log" 2>"$out/guest-log-reports.txt"; then
+	tap_result pass "guest: kernel log has no WARN/BUG/KASAN/lockdep report"
+else
+	tap_result fail "guest: kernel log has no WARN/BUG/KASAN/lockdep report" "$run/console.log"
+	sed 's/^/#   /' "$out/guest-log-reports.txt"
+fi
+case $guest_rc in
+0 | 1 | 125) ;;
+*) tap_result fail "guest: finished" "run-guest.sh exit $guest_rc; see $out/run-guest.log" ;;
+esac
+
+tap_run "harness: a WARN in the guest fails the run" "$out/harness-warn.log" \
+	"$PROJECT/tests/harness-warn-fails-run" series:debug
+
+tap_summary
