@@ -16,10 +16,19 @@ out=$BUILD/$tree/selftests
 log "building mm selftests of $tree into $out"
 make -C "$src" O="$obj" CC="ccache gcc" -j"$JOBS" headers >"$obj/headers.log" 2>&1 ||
 	{ tail -20 "$obj/headers.log" >&2; die "make headers failed"; }
-make -C "$src/tools/testing/selftests" O="$obj" CC="ccache gcc" -j"$JOBS" \
-	TARGETS=mm INSTALL_PATH="$out" install >"$obj/selftests.log" 2>&1 ||
-	{ tail -30 "$obj/selftests.log" >&2; die "building the mm selftests failed: $obj/selftests.log"; }
-[ -x "$out/mm/run_vmtests.sh" ] && [ -x "$out/mm/gup_test" ] || die "selftests not where expected in $out/mm"
+# Keep going past tests that do not build: 6.12.117's khugepaged.c lacks an
+# include (KSFT_SKIP undeclared). Tests a guest needs and lacks fail there.
+make -k -C "$src/tools/testing/selftests" O="$obj" CC="ccache gcc" -j"$JOBS" \
+	TARGETS=mm >"$obj/selftests.log" 2>&1 || true
+broken=$(sed -n 's|.*\*\*\* \[.*kselftest/mm/\([^]]*\)\] Error.*|\1|p' "$obj/selftests.log" | sort -u | xargs)
+[ -z "$broken" ] || log "warning: mm selftests that do not build in $tree: $broken"
+rm -rf "$out"
+mkdir -p "$out/mm"
+find "$obj/kselftest/mm" -maxdepth 1 -type f -perm -u+x -exec cp {} "$out/mm/" \;
+cp "$src"/tools/testing/selftests/mm/*.sh "$out/mm/"
+for t in gup_test gup_longterm cow run_vmtests.sh; do
+	[ -x "$out/mm/$t" ] || die "mm selftest $t missing after the build: $obj/selftests.log"
+done
 
 progs=$BUILD/$tree/progs
 mkdir -p "$progs"

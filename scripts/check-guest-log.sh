@@ -21,7 +21,6 @@ patterns=(
 	'rcu: INFO: .* detected stall'
 	'list_(add|del) corruption'
 	'UBSAN: '
-	'page dumped because'                         # dump_page() from DEBUG_VM
 )
 regex=$(IFS='|'; echo "${patterns[*]}")
 

@@ -24,7 +24,8 @@ make_scratch_disks() {
 	truncate -s "${SWAP_SIZE:-1G}" "$run/swap.img"
 	mkfs.ext4 -q -F -E lazy_itable_init=0,lazy_journal_init=0 "$run/ext4.img"
 	mkfs.xfs -q -f "$run/xfs.img"
-	mkswap "$run/swap.img" >/dev/null
+	chmod 600 "$run/swap.img"
+	mkswap "$run/swap.img" >/dev/null 2>&1 || die "mkswap failed on $run/swap.img"
 }
 
 # choose_accel KERNEL -> QEMU accelerator arguments.
