@@ -14,7 +14,8 @@ git -C "$REPO" diff --quiet HEAD || die "$REPO has uncommitted changes: commit t
 # Debian's top-level .gitignore ignores everything, so git status hides new
 # files: list untracked files whether ignored or not (kernels are built out
 # of tree, so the source tree has no build output).
-untracked=$(git -C "$REPO" ls-files --others --directory | head -5)
+# The mm selftests build writes local_config.{h,mk} into the source tree.
+untracked=$(git -C "$REPO" ls-files --others --directory | grep -v '^tools/testing/selftests/mm/local_config\.' | head -5 || true)
 [ -z "$untracked" ] || log "warning: untracked files in $REPO (new files need 'git add -f'):$(printf '\n  %s' $untracked)"
 
 count=$(git -C "$REPO" rev-list --count "$BASE_TAG..HEAD")
@@ -23,6 +24,10 @@ mkdir -p "$PATCHES"
 if [ "$count" -gt 0 ]; then
 	git -C "$REPO" format-patch -q --zero-commit --no-signature --base="$BASE_TAG" \
 		--cover-letter --cover-from-description=subject -o "$PATCHES" "$BASE_TAG..HEAD"
+	# The cover letter is dated now; date it like the newest patch instead,
+	# so that an unchanged series exports unchanged.
+	newest=$(git -C "$REPO" log -1 --format=%aD "$BASE_TAG..HEAD")
+	sed -i "0,/^Date: /s/^Date: .*/Date: $newest/" "$PATCHES/0000-cover-letter.patch"
 fi
 {
 	echo "# The series, in the order git am applies it (made by scripts/series-export.sh)."
