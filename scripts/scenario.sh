@@ -35,12 +35,12 @@ echo
 echo "Long-term pins through gup_test (PIN_LONGTERM_TEST_START), 1 MiB, Linux $(make -s -C "$REPO" kernelversion)"
 echo "base: $BASE_TAG; series: $(git -C "$REPO" rev-list --count "$BASE_TAG..series") patches from patches/"
 echo
-printf '%-40s %-12s %-12s\n' "mapping, pin" base series
+printf '%-40s %-12s %s\n' "mapping, pin" base series
 paste "$BUILD/runs/scenario-base/out/longterm-pin.tsv" "$BUILD/runs/scenario-series/out/longterm-pin.tsv" |
 	while IFS=$'\t' read -r label _ base_got _ _ series_got; do
-		printf '%-40s %-12s %-12s\n' "$label" "$base_got" "$series_got"
+		printf '%-40s %-12s %s\n' "$label" "$base_got" "$series_got"
 	done
-printf '%-40s %-12s %-12s\n' "guest kernel log" "${log_state[base]%% *}" "${log_state[series]%% *}"
+printf '%-40s %-12s %s\n' "guest kernel log" "${log_state[base]%% *}" "${log_state[series]%% *}"
 echo
 echo "pinned: the pin was taken, the pinned pages held the mapping's data, and it was released."
 echo "EFAULT: refused by the kernel (mm/gup.c, writable_file_mapping_allowed())."
