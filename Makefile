@@ -5,7 +5,9 @@ TREE ?= series
 CONFIG ?= debug
 CMD ?= uname -a
 
-.PHONY: help run test base apply export kernel kernels tests guest deps clean distclean
+GUEST_TESTS ?=
+
+.PHONY: help run test guest-tests base apply export kernel kernels tests guest deps clean distclean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | expand -t 12
@@ -15,6 +17,11 @@ run: ## main scenario: base and series kernels side by side on the headline (ext
 
 test: ## everything: series hygiene, series kernel build, guest tests, log check, harness self-test
 	scripts/test.sh
+
+guest-tests: ## guest tests alone on TREE's kernel (base shows what the series fixes): make guest-tests TREE=base GUEST_TESTS=longterm-pin
+	scripts/build-kernel.sh $(TREE) debug >/dev/null
+	scripts/build-tests.sh $(TREE)
+	scripts/guest-tests.sh $(TREE) $(GUEST_TESTS)
 
 deps: ## install the Debian packages the harness needs
 	scripts/install-deps.sh

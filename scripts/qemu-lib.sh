@@ -65,7 +65,7 @@ boot_guest() {
 		console=ttyS0 no_hash_pointers panic=-1
 		root=root rootfstype=9p ro
 		rootflags=trans=virtio,version=9p2000.L,cache=loose,msize=262144
-		init="$PROJECT/guest/init"
+		init="$PROJECT/guest/init" harness_build="$BUILD"
 	)
 	timeout -k 10 "$timeout" qemu-system-x86_64 \
 		-nodefaults -display none -no-reboot \
@@ -75,6 +75,8 @@ boot_guest() {
 		-chardev stdio,id=cmdout,signal=off -device virtconsole,chardev=cmdout \
 		-virtfs local,path=/,mount_tag=root,security_model=none,readonly=on,multidevs=remap \
 		-virtfs "local,path=$run/out,mount_tag=out,security_model=none" \
+		-virtfs "local,path=$PROJECT,mount_tag=project,security_model=none,readonly=on" \
+		-virtfs "local,path=$BUILD,mount_tag=build,security_model=none,readonly=on" \
 		-drive "file=$run/ext4.img,if=virtio,format=raw,cache=unsafe" \
 		-drive "file=$run/xfs.img,if=virtio,format=raw,cache=unsafe" \
 		-drive "file=$run/swap.img,if=virtio,format=raw,cache=unsafe" \

@@ -7,7 +7,7 @@
 #      kernel log must have no WARN/BUG/KASAN/lockdep report
 #   4. the harness's own test: a WARN in the guest fails a run
 # Prints one TAP line per test and "N passed, N failed, N skipped"; exits
-# non-zero if anything failed. Logs: build/test/.
+# non-zero if anything failed. Logs: build/test/, build/runs/test-series/.
 # GUEST_TESTS="mm:gup_test longterm-pin" limits step 3 to those tests.
 source "$(dirname "$0")/lib.sh"
 source "$PROJECT/lib/tap.sh"
@@ -41,25 +41,8 @@ if [ "$tap_failed" -ne 0 ]; then
 	exit 1
 fi
 
-run=$BUILD/runs/test-series
-guest_rc=0
 # shellcheck disable=SC2086 # GUEST_TESTS is a list of test names
-"$PROJECT/scripts/run-guest.sh" --run "$run" series:debug -- \
-	env SELFTESTS_MM="$BUILD/series/selftests/mm" PROGS="$BUILD/series/progs" \
-	TAP_NUMBER=$TAP_NUMBER TAP_RECORD=/run/out/results \
-	"$PROJECT/guest/run-tests" ${GUEST_TESTS:-} 2>"$out/run-guest.log" || guest_rc=$?
-tap_absorb "$run/out/results"
-[ -s "$run/out/results" ] || tap_result fail "guest: tests ran" "no results; see $out/run-guest.log and $run/console.log"
-if "$PROJECT/scripts/check-guest-log.sh" "$run/console.log" 2>"$out/guest-log-reports.txt"; then
-	tap_result pass "guest: kernel log has no WARN/BUG/KASAN/lockdep report"
-else
-	tap_result fail "guest: kernel log has no WARN/BUG/KASAN/lockdep report" "$run/console.log"
-	sed 's/^/#   /' "$out/guest-log-reports.txt"
-fi
-case $guest_rc in
-0 | 1 | 125) ;;
-*) tap_result fail "guest: finished" "run-guest.sh exit $guest_rc; see $out/run-guest.log" ;;
-esac
+run_reporter "$PROJECT/scripts/guest-tests.sh" series ${GUEST_TESTS:-}
 
 tap_run "harness: a WARN in the guest fails the run" "$out/harness-warn.log" \
 	"$PROJECT/tests/harness-warn-fails-run" series:debug
