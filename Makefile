@@ -7,10 +7,17 @@ CMD ?= uname -a
 
 GUEST_TESTS ?=
 
-.PHONY: help run test guest-tests base apply export kernel kernels tests guest deps clean distclean
+# bench-reclaim: boots per kernel, and ICOUNT=1 for deterministic guest time.
+# Its kernels are release ones unless CONFIG is given (CONFIG's default,
+# debug, is for the other targets).
+ROUNDS ?= 3
+ICOUNT ?=
+bench_config = $(if $(filter-out file,$(origin CONFIG)),--config $(CONFIG))
+
+.PHONY: help run test guest-tests bench-reclaim base apply export kernel kernels tests guest deps clean distclean
 
 help: ## list the targets
-	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | expand -t 12
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | expand -t 16
 
 run: ## main scenario: base and series kernels side by side on the headline (ext4 long-term pins)
 	scripts/scenario.sh
@@ -22,6 +29,11 @@ guest-tests: ## guest tests alone on TREE's kernel (base shows what the series f
 	scripts/build-kernel.sh $(TREE) debug >/dev/null
 	scripts/build-tests.sh $(TREE)
 	scripts/guest-tests.sh $(TREE) $(GUEST_TESTS)
+
+bench-reclaim: ## benchmark base vs series kernels (pins under reclaim, gup, O_DIRECT): ROUNDS=3 CONFIG=release ICOUNT=1
+	scripts/build-tests.sh base
+	scripts/build-tests.sh series
+	scripts/bench-reclaim.sh --rounds $(ROUNDS) $(bench_config) $(if $(filter 1,$(ICOUNT)),--icount)
 
 deps: ## install the Debian packages the harness needs
 	scripts/install-deps.sh

@@ -63,6 +63,11 @@ boot_guest() {
 	shift 3
 	local cmdline=(
 		console=ttyS0 no_hash_pointers panic=-1
+		# Under TCG, timer interrupts come late, so the clocksource watchdog
+		# (checking the TSC against jiffies) calls the TSC unstable and the
+		# guest falls back to jiffies: every clock in it would tick in 4 ms
+		# steps. QEMU's TSC is one monotonic clock for all vCPUs.
+		tsc=reliable
 		root=root rootfstype=9p ro
 		rootflags=trans=virtio,version=9p2000.L,cache=loose,msize=262144
 		init="$PROJECT/guest/init" harness_build="$BUILD"

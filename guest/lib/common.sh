@@ -1,14 +1,22 @@
-# Helpers for the scenario tests in guest/tests (runs inside the guest only).
-# Source it. Exit codes follow kselftest: 0 pass, 1 fail, 4 skip.
+# Helpers for the scenario tests in guest/tests and the benchmarks in
+# guest/bench (runs inside the guest only). Source it. Exit codes follow
+# kselftest: 0 pass, 1 fail, 4 skip.
 set -uo pipefail
 
-fail() { echo "FAIL: $*"; exit 1; }
-skip() { echo "SKIP: $*"; exit 4; }
+# On stderr, so that a need_* helper failing inside $(...) is still heard.
+fail() { echo "FAIL: $*" >&2; exit 1; }
+skip() { echo "SKIP: $*" >&2; exit 4; }
 
 # need_prog NAME -> path of a project guest program built by build-tests.sh
 need_prog() {
 	[ -x "${PROGS:-}/$1" ] || fail "guest program $1 not built (PROGS=${PROGS:-unset})"
 	echo "$PROGS/$1"
+}
+
+# need_selftest NAME -> path of an mm selftest of the kernel under test
+need_selftest() {
+	[ -x "${SELFTESTS_MM:-}/$1" ] || fail "mm selftest $1 not built (SELFTESTS_MM=${SELFTESTS_MM:-unset})"
+	echo "$SELFTESTS_MM/$1"
 }
 
 need_file() { [ -e "$1" ] || skip "$1 missing (kernel config?)"; }
