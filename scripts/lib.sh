@@ -41,11 +41,16 @@ JOBS=${JOBS:-$(nproc)}
 log() { printf '%s: %s\n' "$(basename "$0")" "$*" >&2; }
 die() { log "error: $*"; exit 1; }
 
-# tree_dir base|series -> the kernel source tree of that variant
+# tree_dir base|series|NAME -> the kernel source tree of that variant.
+# base and series are the harness's own; NAME is any other tree under
+# build/NAME/linux, e.g. a worktree of the series cut before a fix, to show
+# what a test does without it.
 tree_dir() {
 	case $1 in
 	base | series) echo "$BUILD/$1/linux" ;;
-	*) die "unknown kernel tree '$1' (base or series)" ;;
+	*) [ -n "$1" ] && [ -d "$BUILD/$1/linux" ] ||
+		die "unknown kernel tree '$1' (base, series, or a tree in $BUILD/NAME/linux)"
+		echo "$BUILD/$1/linux" ;;
 	esac
 }
 
