@@ -1,0 +1,224 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * pinned_dirty: a pinned file range larger than the dirty limit, written by
+ * an (emulated) device, must neither throttle other writers nor be
+ * rewritten by idle writeback, and what the device wrote must reach the
+ * disk after an unpin that does not dirty the pages. Runs in the guest
+ * (root, debugfs, CONFIG_GUP_TEST); the caller sets vm.dirty_bytes and the
+ * writeback intervals (guest/tests/pinned-dirty-limits).
+ *
+ *   pinned_dirty [-s MIB] [-i SECONDS] [-w MIB] DIR
+ *     -s  size of the pinned range (default 48 MiB)
+ *     -i  how long to watch the disk while nothing but the device writes
+ *         (default 12 s)
+ *     -w  size of the other writer's file (default 16 MiB)
+ *
+ * Steps: map DIR/pinned.data shared and write it; pin it writable through
+ * gup_test (without FOLL_LONGTERM, which 6.12 refuses for file mappings);
+ * the device writes round 1; fsync; the device writes round 2, which leaves
+ * no page dirty; watch the disk's written sectors for -i seconds; time a
+ * buffered writer of -w MiB to DIR/writer.data with fsync; unpin without
+ * dirtying; fsync; read the range back with O_DIRECT.
+ *
+ * Prints "name value" lines: idle_written_kib, writer_ms, lost_pages.
+ * Exit status: 0 when the writer finished and no page lost the device's
+ * last write, 1 otherwise, 2 on a setup failure.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+
+#include "gup_test.h"
+
+/* The base's gup_test has no device write; the ioctl then fails there. */
+#ifndef PIN_LONGTERM_TEST_WRITE
+#define PIN_LONGTERM_TEST_WRITE		_IOW('g', 10, __u64)
+#endif
+#ifndef PIN_LONGTERM_TEST_FLAG_SHORT_TERM
+#define PIN_LONGTERM_TEST_FLAG_SHORT_TERM	4
+#endif
+
+/* A writer that hangs on the dirty limit fails the run instead. */
+#define WRITER_TIMEOUT_S	120
+
+static void die(const char *what)
+{
+	fprintf(stderr, "pinned_dirty: %s: %s\n", what, strerror(errno));
+	exit(2);
+}
+
+static double now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
+}
+
+/* Sectors written to the block device that holds @dir, from its stat file. */
+static unsigned long long sectors_written(const char *dir)
+{
+	unsigned long long f[7];
+	char path[64];
+	struct stat st;
+	FILE *stat_file;
+
+	if (stat(dir, &st))
+		die(dir);
+	snprintf(path, sizeof(path), "/sys/dev/block/%u:%u/stat",
+		 major(st.st_dev), minor(st.st_dev));
+	stat_file = fopen(path, "r");
+	if (!stat_file)
+		die(path);
+	/* reads, merged, sectors, ms, writes, merged, sectors written */
+	if (fscanf(stat_file, "%llu %llu %llu %llu %llu %llu %llu",
+		   &f[0], &f[1], &f[2], &f[3], &f[4], &f[5], &f[6]) != 7)
+		die(path);
+	fclose(stat_file);
+	return f[6];
+}
+
+static void device_write(int gup_fd, uint64_t value)
+{
+	if (ioctl(gup_fd, PIN_LONGTERM_TEST_WRITE, &value))
+		die("PIN_LONGTERM_TEST_WRITE");
+}
+
+/* Write @mib MiB to @path through the page cache, then fsync it. */
+static void buffered_writer(const char *path, size_t mib)
+{
+	static char buf[1 << 20];
+	size_t i;
+	int fd;
+
+	memset(buf, 0x5a, sizeof(buf));
+	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+	if (fd < 0)
+		die(path);
+	for (i = 0; i < mib; i++)
+		if (write(fd, buf, sizeof(buf)) != (ssize_t)sizeof(buf))
+			die("writer: write");
+	if (fsync(fd))
+		die("writer: fsync");
+	close(fd);
+}
+
+/* Pages on disk whose every word is not @value + page index. */
+static size_t lost_pages(const char *path, size_t size, long page_size,
+			 uint64_t value)
+{
+	size_t words = page_size / sizeof(uint64_t), lost = 0, i, j;
+	uint64_t *disk;
+	int fd;
+
+	fd = open(path, O_RDONLY | O_DIRECT);
+	if (fd < 0)
+		die(path);
+	if (posix_memalign((void **)&disk, page_size, size))
+		die("posix_memalign");
+	if (pread(fd, disk, size, 0) != (ssize_t)size)
+		die("O_DIRECT read");
+	for (i = 0; i < size / page_size; i++)
+		for (j = 0; j < words; j++)
+			if (disk[i * words + j] != value + i) {
+				lost++;
+				break;
+			}
+	free(disk);
+	close(fd);
+	return lost;
+}
+
+int main(int argc, char **argv)
+{
+	size_t size_mib = 48, writer_mib = 16;
+	long page_size = sysconf(_SC_PAGESIZE);
+	struct pin_longterm_test pin = {};
+	unsigned long long sectors;
+	char pinned[4096], writer[4096];
+	unsigned int idle_s = 12;
+	const uint64_t round2 = 2ULL << 32;
+	int opt, fd, gup_fd;
+	double start;
+	size_t size, lost;
+	char *map;
+
+	while ((opt = getopt(argc, argv, "s:i:w:")) != -1) {
+		switch (opt) {
+		case 's': size_mib = strtoul(optarg, NULL, 0); break;
+		case 'i': idle_s = strtoul(optarg, NULL, 0); break;
+		case 'w': writer_mib = strtoul(optarg, NULL, 0); break;
+		default: goto usage;
+		}
+	}
+	if (optind != argc - 1)
+		goto usage;
+	size = size_mib << 20;
+	snprintf(pinned, sizeof(pinned), "%s/pinned.data", argv[optind]);
+	snprintf(writer, sizeof(writer), "%s/writer.data", argv[optind]);
+
+	gup_fd = open("/sys/kernel/debug/gup_test", O_RDWR);
+	if (gup_fd < 0)
+		die("/sys/kernel/debug/gup_test");
+	fd = open(pinned, O_RDWR | O_CREAT | O_TRUNC, 0644);
+	if (fd < 0)
+		die(pinned);
+	if (ftruncate(fd, size))
+		die("ftruncate");
+	map = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	if (map == MAP_FAILED)
+		die("mmap");
+	memset(map, 0xaa, size);
+	if (fsync(fd))
+		die("fsync");
+
+	pin.addr = (uintptr_t)map;
+	pin.size = size;
+	pin.flags = PIN_LONGTERM_TEST_FLAG_USE_WRITE |
+		    PIN_LONGTERM_TEST_FLAG_SHORT_TERM;
+	if (ioctl(gup_fd, PIN_LONGTERM_TEST_START, &pin))
+		die("PIN_LONGTERM_TEST_START");
+	device_write(gup_fd, 1ULL << 32);
+	if (fsync(fd))
+		die("fsync while pinned");
+	device_write(gup_fd, round2);
+
+	sectors = sectors_written(argv[optind]);
+	sleep(idle_s);
+	printf("idle_written_kib %llu\n",
+	       (sectors_written(argv[optind]) - sectors) / 2);
+	fflush(stdout);
+
+	alarm(WRITER_TIMEOUT_S);
+	start = now_ms();
+	buffered_writer(writer, writer_mib);
+	printf("writer_ms %.0f\n", now_ms() - start);
+	alarm(0);
+
+	if (ioctl(gup_fd, PIN_LONGTERM_TEST_STOP))
+		die("PIN_LONGTERM_TEST_STOP");
+	if (fsync(fd))
+		die("fsync after unpin");
+	lost = lost_pages(pinned, size, page_size, round2);
+	printf("lost_pages %zu\n", lost);
+
+	munmap(map, size);
+	close(fd);
+	unlink(pinned);
+	unlink(writer);
+	return lost ? 1 : 0;
+
+usage:
+	fprintf(stderr, "usage: pinned_dirty [-s MIB] [-i SECONDS] [-w MIB] DIR\n");
+	return 2;
+}
