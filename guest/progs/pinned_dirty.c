@@ -7,11 +7,16 @@
  * (root, debugfs, CONFIG_GUP_TEST); the caller sets vm.dirty_bytes and the
  * writeback intervals (guest/tests/pinned-dirty-limits).
  *
- *   pinned_dirty [-s MIB] [-i SECONDS] [-w MIB] DIR
+ *   pinned_dirty [-s MIB] [-i SECONDS] [-w MIB] [-e] DIR
  *     -s  size of the pinned range (default 48 MiB)
  *     -i  how long to watch the disk while nothing but the device writes
- *         (default 12 s)
- *     -w  size of the other writer's file (default 16 MiB)
+ *         (default 12 s; 0 skips the step)
+ *     -w  size of the other writer's file (default 16 MiB; 0 skips it)
+ *     -e  before the first fsync, start writeback of the pinned range
+ *         (sync_file_range(WRITE)) in a child whose page allocations all
+ *         fail (fail_page_alloc with its task filter, set up by the
+ *         caller): the snapshots cannot be allocated, so the folios must
+ *         stay dirty; prints dirty_kib_after_failed_writeback.
  *
  * Steps: map DIR/pinned.data shared and write it; pin it writable through
  * gup_test (without FOLL_LONGTERM, which 6.12 refuses for file mappings);
@@ -37,6 +42,7 @@
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
+#include <sys/wait.h>
 
 #include "gup_test.h"
 
@@ -86,6 +92,54 @@ static unsigned long long sectors_written(const char *dir)
 		die(path);
 	fclose(stat_file);
 	return f[6];
+}
+
+/* A /proc/meminfo line's value, in KiB. */
+static unsigned long meminfo_kib(const char *name)
+{
+	unsigned long value = 0;
+	char line[256];
+	FILE *f = fopen("/proc/meminfo", "r");
+
+	if (!f)
+		die("/proc/meminfo");
+	while (fgets(line, sizeof(line), f))
+		if (!strncmp(line, name, strlen(name)) &&
+		    line[strlen(name)] == ':')
+			sscanf(line + strlen(name) + 1, "%lu", &value);
+	fclose(f);
+	return value;
+}
+
+/*
+ * Start writeback of the range from a child whose page allocations fail, so
+ * that the copies of the pinned folios cannot be allocated.
+ */
+static void writeback_without_memory(int fd, size_t size)
+{
+	pid_t child = fork();
+	int status;
+
+	if (child < 0)
+		die("fork");
+	if (child == 0) {
+		int fail = open("/proc/self/make-it-fail", O_WRONLY);
+		volatile char stack[64 << 10];
+
+		/* Copy the stack's pages now: a fault later could not. */
+		memset((char *)stack, 0, sizeof(stack));
+		if (fail < 0 || write(fail, "1", 1) != 1)
+			_exit(2);
+		close(fail);
+		/* Whether it reports an error does not matter; the data does. */
+		sync_file_range(fd, 0, size, SYNC_FILE_RANGE_WRITE);
+		_exit(0);
+	}
+	if (waitpid(child, &status, 0) != child || !WIFEXITED(status) ||
+	    WEXITSTATUS(status) != 0) {
+		errno = ECHILD;
+		die("writeback child");
+	}
 }
 
 static void device_write(int gup_fd, uint64_t value)
@@ -147,17 +201,19 @@ int main(int argc, char **argv)
 	unsigned long long sectors;
 	char pinned[4096], writer[4096];
 	unsigned int idle_s = 12;
+	int enomem = 0;
 	const uint64_t round2 = 2ULL << 32;
 	int opt, fd, gup_fd;
 	double start;
 	size_t size, lost;
 	char *map;
 
-	while ((opt = getopt(argc, argv, "s:i:w:")) != -1) {
+	while ((opt = getopt(argc, argv, "s:i:w:e")) != -1) {
 		switch (opt) {
 		case 's': size_mib = strtoul(optarg, NULL, 0); break;
 		case 'i': idle_s = strtoul(optarg, NULL, 0); break;
 		case 'w': writer_mib = strtoul(optarg, NULL, 0); break;
+		case 'e': enomem = 1; break;
 		default: goto usage;
 		}
 	}
@@ -189,21 +245,30 @@ int main(int argc, char **argv)
 	if (ioctl(gup_fd, PIN_LONGTERM_TEST_START, &pin))
 		die("PIN_LONGTERM_TEST_START");
 	device_write(gup_fd, 1ULL << 32);
+	if (enomem) {
+		writeback_without_memory(fd, size);
+		printf("dirty_kib_after_failed_writeback %lu\n",
+		       meminfo_kib("Dirty"));
+	}
 	if (fsync(fd))
 		die("fsync while pinned");
 	device_write(gup_fd, round2);
 
-	sectors = sectors_written(argv[optind]);
-	sleep(idle_s);
-	printf("idle_written_kib %llu\n",
-	       (sectors_written(argv[optind]) - sectors) / 2);
-	fflush(stdout);
+	if (idle_s) {
+		sectors = sectors_written(argv[optind]);
+		sleep(idle_s);
+		printf("idle_written_kib %llu\n",
+		       (sectors_written(argv[optind]) - sectors) / 2);
+		fflush(stdout);
+	}
 
-	alarm(WRITER_TIMEOUT_S);
-	start = now_ms();
-	buffered_writer(writer, writer_mib);
-	printf("writer_ms %.0f\n", now_ms() - start);
-	alarm(0);
+	if (writer_mib) {
+		alarm(WRITER_TIMEOUT_S);
+		start = now_ms();
+		buffered_writer(writer, writer_mib);
+		printf("writer_ms %.0f\n", now_ms() - start);
+		alarm(0);
+	}
 
 	if (ioctl(gup_fd, PIN_LONGTERM_TEST_STOP))
 		die("PIN_LONGTERM_TEST_STOP");
@@ -219,6 +284,6 @@ int main(int argc, char **argv)
 	return lost ? 1 : 0;
 
 usage:
-	fprintf(stderr, "usage: pinned_dirty [-s MIB] [-i SECONDS] [-w MIB] DIR\n");
+	fprintf(stderr, "usage: pinned_dirty [-s MIB] [-i SECONDS] [-w MIB] [-e] DIR\n");
 	return 2;
 }
