@@ -32,9 +32,11 @@ done
 
 progs=$BUILD/$tree/progs
 mkdir -p "$progs"
+# A program names the libraries it needs on a "// LDLIBS:" line.
 for c in "$PROJECT"/guest/progs/*.c; do
 	bin=$progs/$(basename "$c" .c)
-	gcc -O2 -Wall -Wextra -Werror -I"$src/mm" -isystem "$obj/usr/include" -o "$bin" "$c" ||
+	read -ra ldlibs < <(sed -n 's|^// LDLIBS: ||p' "$c") || true
+	gcc -O2 -Wall -Wextra -Werror -I"$src/mm" -isystem "$obj/usr/include" -o "$bin" "$c" "${ldlibs[@]}" ||
 		die "compiling $c failed"
 done
 log "guest programs of $tree in $progs"

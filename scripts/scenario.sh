@@ -3,7 +3,9 @@
 # kernels, side by side. Builds both debug kernels and what runs in their
 # guests, boots each, takes long-term pins of an ext4 MAP_SHARED mapping
 # (and of memfd and anonymous memory for comparison) through gup_test
-# (guest/tests/longterm-pin), and prints one table. Each kernel's log must
+# (guest/tests/longterm-pin), runs the real clients that take such pins
+# (fio and liburing with io_uring fixed buffers, ib_write_bw over rxe; see
+# guest/scenario), and prints one table. Each kernel's log must
 # stay free of WARN/BUG/KASAN/lockdep reports; the table says if it did not.
 source "$(dirname "$0")/lib.sh"
 
@@ -22,7 +24,7 @@ for tree in base series; do
 	log "booting the $tree kernel"
 	rc=0
 	"$PROJECT/scripts/run-guest.sh" --run "$run" "$tree:debug" -- \
-		env PROGS="$BUILD/$tree/progs" "$PROJECT/guest/tests/longterm-pin" >"$BUILD/runs/scenario-$tree.out" 2>&1 || rc=$?
+		env PROGS="$BUILD/$tree/progs" "$PROJECT/guest/scenario" >"$BUILD/runs/scenario-$tree.out" 2>&1 || rc=$?
 	[ -s "$run/out/longterm-pin.tsv" ] || { cat "$BUILD/runs/scenario-$tree.out" >&2; die "the $tree guest produced no results"; }
 	if "$PROJECT/scripts/check-guest-log.sh" "$run/console.log" 2>/dev/null; then
 		log_state[$tree]="clean"
@@ -32,7 +34,7 @@ for tree in base series; do
 done
 
 echo
-echo "Long-term pins through gup_test (PIN_LONGTERM_TEST_START), 1 MiB, Linux $(make -s -C "$REPO" kernelversion)"
+echo "Long-term pins of file-backed memory, Linux $(make -s -C "$REPO" kernelversion): gup_test (1 MiB), then real clients"
 echo "base: $BASE_TAG; series: $(git -C "$REPO" rev-list --count "$BASE_TAG..series") patches from patches/"
 echo
 printf '%-40s %-12s %s\n' "mapping, pin" base series
@@ -44,3 +46,6 @@ printf '%-40s %-12s %s\n' "guest kernel log" "${log_state[base]%% *}" "${log_sta
 echo
 echo "pinned: the pin was taken, the pinned pages held the mapping's data, and it was released."
 echo "EFAULT: refused by the kernel (mm/gup.c, writable_file_mapping_allowed())."
+echo "works: the client ran with its buffer in the ext4 file, under writeback, syncs, cache drops"
+echo "and reclaim, and the file held on disk what the device wrote (guest/tests/; logs in"
+echo "$BUILD/runs/scenario-{base,series}/out/logs)."

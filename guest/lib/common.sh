@@ -20,3 +20,29 @@ need_selftest() {
 }
 
 need_file() { [ -e "$1" ] || skip "$1 missing (kernel config?)"; }
+
+# start_pressure: writeback, syncs, dropped caches and reclaim in the
+# background, for a test whose pins must survive them; stop_pressure ends it.
+# Another writer keeps writeback busy, sync and drop_caches write and evict
+# everything unpinned, and memory.reclaim of the root cgroup reclaims.
+start_pressure() {
+	(
+		while :; do
+			dd if=/dev/zero of="$GUEST_EXT4/pressure.data" bs=1M count=8 \
+				conv=fsync status=none
+			sync
+			echo 3 >/proc/sys/vm/drop_caches
+			echo 32M >/sys/fs/cgroup/memory.reclaim 2>/dev/null
+			sleep 0.2
+		done
+	) &
+	pressure_pid=$!
+}
+
+stop_pressure() {
+	[ -n "${pressure_pid:-}" ] || return 0
+	kill "$pressure_pid" 2>/dev/null
+	wait "$pressure_pid" 2>/dev/null
+	pressure_pid=
+	rm -f "$GUEST_EXT4/pressure.data"
+}
