@@ -18,8 +18,15 @@ make -C "$src" O="$obj" CC="ccache gcc" -j"$JOBS" headers >"$obj/headers.log" 2>
 	{ tail -20 "$obj/headers.log" >&2; die "make headers failed"; }
 # Keep going past tests that do not build: 6.12.117's khugepaged.c lacks an
 # include (KSFT_SKIP undeclared). Tests a guest needs and lacks fail there.
-make -k -C "$src/tools/testing/selftests" O="$obj" CC="ccache gcc" -j"$JOBS" \
+# Plain gcc: mm/check_config.sh runs "$(CC) -c" with the first word of CC
+# only, so with "ccache gcc" it never finds liburing and gup_longterm loses
+# its io_uring cases. It records what it found in the source tree: probe
+# again on every build, as the packages may have changed.
+rm -f "$src"/tools/testing/selftests/mm/local_config.{h,mk}
+make -k -C "$src/tools/testing/selftests" O="$obj" CC=gcc -j"$JOBS" \
 	TARGETS=mm >"$obj/selftests.log" 2>&1 || true
+grep -q LOCAL_CONFIG_HAVE_LIBURING "$src/tools/testing/selftests/mm/local_config.h" ||
+	die "the mm selftests did not find liburing (install liburing-dev)"
 broken=$(sed -n 's|.*\*\*\* \[.*kselftest/mm/\([^]]*\)\] Error.*|\1|p' "$obj/selftests.log" | sort -u | xargs)
 [ -z "$broken" ] || log "warning: mm selftests that do not build in $tree: $broken"
 rm -rf "$out"
