@@ -30,7 +30,7 @@ guest-tests: ## guest tests alone on TREE's kernel (base shows what the series f
 	scripts/build-tests.sh $(TREE)
 	scripts/guest-tests.sh $(TREE) $(GUEST_TESTS)
 
-bench-reclaim: ## benchmark base vs series kernels (pins under reclaim, gup, O_DIRECT): ROUNDS=3 CONFIG=release ICOUNT=1
+bench-reclaim: ## benchmark base vs series kernels (pins under reclaim, gup, O_DIRECT, pinned writeback): ROUNDS=3 CONFIG=release ICOUNT=1
 	scripts/build-tests.sh base
 	scripts/build-tests.sh series
 	scripts/bench-reclaim.sh --rounds $(ROUNDS) $(bench_config) $(if $(filter 1,$(ICOUNT)),--icount)

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Benchmark the series against the base: long-term pins under memcg reclaim
-# (what the series is for), and the short-pin and O_DIRECT paths whose unpin
-# it makes longer (which should not move). guest/bench/pin-reclaim says what
+# (what the series is for), the short-pin and O_DIRECT paths whose unpin it
+# makes longer (which should not move), and the cost of writing back pinned
+# page cache from copies. guest/bench/pin-reclaim says what
 # is measured.
 #
 #   bench-reclaim.sh [--rounds N] [--config release|debug] [--icount]
@@ -60,10 +61,12 @@ have_kernels "$config" ||
 
 # What the guest runs must exist, and be no older than its source.
 for tree in base series; do
-	prog=$BUILD/$tree/progs/reclaim_bench
-	[ -x "$BUILD/$tree/selftests/mm/gup_test" ] && [ -x "$prog" ] &&
-		[ "$prog" -nt "$PROJECT/guest/progs/reclaim_bench.c" ] ||
-		die "the $tree guest programs are missing or stale: scripts/build-tests.sh $tree"
+	[ -x "$BUILD/$tree/selftests/mm/gup_test" ] ||
+		die "the $tree selftests are missing: scripts/build-tests.sh $tree"
+	for prog in reclaim_bench writeback_bench; do
+		[ -x "$BUILD/$tree/progs/$prog" ] && [ "$BUILD/$tree/progs/$prog" -nt "$PROJECT/guest/progs/$prog.c" ] ||
+			die "the $tree guest programs are missing or stale: scripts/build-tests.sh $tree"
+	done
 done
 
 stamp=$(date +%Y%m%d-%H%M%S)

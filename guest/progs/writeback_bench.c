@@ -1,0 +1,142 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * writeback_bench: the cost of writing back pinned page cache from
+ * snapshots. Runs in the guest (needs root, debugfs and gup_test).
+ *
+ *   writeback_bench [-s MIB] [-r ROUNDS] unpinned|pinned DIR
+ *
+ * Maps DIR/writeback-bench.data (MIB MiB, MAP_SHARED) and, ROUNDS times,
+ * changes every page and times the fsync() that writes them:
+ *   unpinned  the CPU stores into every page through the mapping;
+ *   pinned    the range is pinned long-term for writing through gup_test and
+ *             the "device" (PIN_LONGTERM_TEST_WRITE, kmap stores) changes
+ *             every page; fsync() dirties the pinned folios again and
+ *             writeback submits a copy of each.
+ * Only the fsync() is timed: the same amount of data is written either way,
+ * so the difference is what the pinned path adds (the walk that dirties
+ * pinned folios, the copies).
+ *
+ * Prints "metric<TAB>value" lines: fsync_ms (total), mib_per_s.
+ * Exit: 0, 1 if the pinned range could not be pinned (the base refuses
+ * long-term writable pins of ext4), 2 setup failure.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "gup_test.h"
+
+#ifndef PIN_LONGTERM_TEST_WRITE
+#define PIN_LONGTERM_TEST_WRITE		_IOW('g', 10, __u64)
+#endif
+
+static void die(const char *what)
+{
+	fprintf(stderr, "writeback_bench: %s: %s\n", what, strerror(errno));
+	exit(2);
+}
+
+static double now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
+}
+
+int main(int argc, char **argv)
+{
+	unsigned long mib = 64, rounds = 5;
+	double fsync_ms = 0, start;
+	int opt, fd, gup_fd = -1;
+	size_t size, page = getpagesize();
+	bool pinned;
+	char path[4096];
+	char *mem;
+
+	while ((opt = getopt(argc, argv, "s:r:")) != -1) {
+		switch (opt) {
+		case 's': mib = strtoul(optarg, NULL, 0); break;
+		case 'r': rounds = strtoul(optarg, NULL, 0); break;
+		default: goto usage;
+		}
+	}
+	if (optind != argc - 2 || !mib || !rounds)
+		goto usage;
+	if (!strcmp(argv[optind], "pinned"))
+		pinned = true;
+	else if (!strcmp(argv[optind], "unpinned"))
+		pinned = false;
+	else
+		goto usage;
+	size = mib << 20;
+	snprintf(path, sizeof(path), "%s/writeback-bench.data", argv[optind + 1]);
+
+	fd = open(path, O_RDWR | O_CREAT | O_TRUNC, 0644);
+	if (fd < 0)
+		die(path);
+	if (fallocate(fd, 0, 0, size))
+		die("fallocate");
+	mem = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	if (mem == MAP_FAILED)
+		die("mmap");
+	memset(mem, 0xff, size);
+	if (fsync(fd))
+		die("fsync");
+
+	if (pinned) {
+		struct pin_longterm_test args = {
+			.addr = (uintptr_t)mem,
+			.size = size,
+			.flags = PIN_LONGTERM_TEST_FLAG_USE_WRITE,
+		};
+
+		gup_fd = open("/sys/kernel/debug/gup_test", O_RDWR);
+		if (gup_fd < 0)
+			die("/sys/kernel/debug/gup_test");
+		if (ioctl(gup_fd, PIN_LONGTERM_TEST_START, &args)) {
+			fprintf(stderr, "writeback_bench: long-term pin refused: %s\n",
+				strerror(errno));
+			return 1;
+		}
+	}
+
+	for (unsigned long round = 0; round < rounds; round++) {
+		uint64_t value = (round + 1) << 32;
+
+		if (pinned) {
+			if (ioctl(gup_fd, PIN_LONGTERM_TEST_WRITE, &value))
+				die("PIN_LONGTERM_TEST_WRITE");
+		} else {
+			for (size_t off = 0; off < size; off += page)
+				memset(mem + off, (int)(round + 1), page);
+		}
+		start = now_ms();
+		if (fsync(fd))
+			die("fsync");
+		fsync_ms += now_ms() - start;
+	}
+
+	if (pinned && ioctl(gup_fd, PIN_LONGTERM_TEST_STOP))
+		die("PIN_LONGTERM_TEST_STOP");
+	munmap(mem, size);
+	close(fd);
+	unlink(path);
+
+	printf("fsync_ms\t%.1f\n", fsync_ms);
+	printf("mib_per_s\t%.1f\n", mib * rounds / (fsync_ms / 1e3));
+	return 0;
+
+usage:
+	fprintf(stderr, "usage: writeback_bench [-s MIB] [-r ROUNDS] unpinned|pinned DIR\n");
+	return 2;
+}
