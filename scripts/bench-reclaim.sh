@@ -63,7 +63,7 @@ have_kernels "$config" ||
 for tree in base series; do
 	[ -x "$BUILD/$tree/selftests/mm/gup_test" ] ||
 		die "the $tree selftests are missing: scripts/build-tests.sh $tree"
-	for prog in reclaim_bench writeback_bench; do
+	for prog in reclaim_bench writeback_bench release_bench; do
 		[ -x "$BUILD/$tree/progs/$prog" ] && [ "$BUILD/$tree/progs/$prog" -nt "$PROJECT/guest/progs/$prog.c" ] ||
 			die "the $tree guest programs are missing or stale: scripts/build-tests.sh $tree"
 	done
