@@ -46,3 +46,23 @@ stop_pressure() {
 	pressure_pid=
 	rm -f "$GUEST_EXT4/pressure.data"
 }
+
+# rxe_up DEVICE: a soft-RoCE device DEVICE on one end (DEVICE-v0) of a new
+# veth pair, both ends up; fails if the guest has no veth or rxe.
+# rxe_down DEVICE removes both.
+rxe_up() {
+	ip link add "$1-v0" type veth peer name "$1-v1" &&
+		ip link set "$1-v0" up && ip link set "$1-v1" up &&
+		rdma link add "$1" type rxe netdev "$1-v0"
+}
+rxe_down() {
+	rdma link delete "$1" 2>/dev/null
+	ip link delete "$1-v0" 2>/dev/null
+}
+
+# vmstat NAME: a /proc/vmstat value, exact: stat_refresh first folds in the
+# per-CPU deltas, which the counters otherwise take only past a threshold.
+vmstat() {
+	echo 1 >/proc/sys/vm/stat_refresh
+	awk -v name="$1" '$1 == name { print $2 }' /proc/vmstat
+}
