@@ -12,9 +12,13 @@ GUEST_TESTS ?=
 # debug, is for the other targets).
 ROUNDS ?= 3
 ICOUNT ?=
+
+# stress: how long the random mix runs, and its seed (default: the clock).
+DURATION ?= 600
+SEED ?=
 bench_config = $(if $(filter-out file,$(origin CONFIG)),--config $(CONFIG))
 
-.PHONY: help run test guest-tests bench-reclaim base apply export kernel kernels tests guest deps clean distclean
+.PHONY: help run test guest-tests bench-reclaim stress base apply export kernel kernels tests guest deps clean distclean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | expand -t 16
@@ -34,6 +38,9 @@ bench-reclaim: ## benchmark base vs series kernels (pins under reclaim, gup, O_D
 	scripts/build-tests.sh base
 	scripts/build-tests.sh series
 	scripts/bench-reclaim.sh --rounds $(ROUNDS) $(bench_config) $(if $(filter 1,$(ICOUNT)),--icount)
+
+stress: base ## pinned file-backed memory under a random mix of pins, writes, syncs, truncation, kills and injected faults: DURATION=600 SEED=n (seconds)
+	scripts/stress.sh --tree $(TREE) --seconds $(DURATION) $(if $(SEED),--seed $(SEED))
 
 deps: ## install the Debian packages the harness needs
 	scripts/install-deps.sh

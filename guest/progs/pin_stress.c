@@ -259,10 +259,14 @@ static uint64_t page_tag(const uint64_t *page, bool *torn)
 	return page[0];
 }
 
-static long vmstat(const char *name)
+/*
+ * /proc/vmstat values, exact: stat_refresh first folds in the per-CPU
+ * deltas. One read for all names, so that related counters agree.
+ */
+static void vmstat(const char *const *names, long *values, int nr)
 {
 	char key[128];
-	long value, found = -1;
+	long value;
 	FILE *f;
 	int fd = open("/proc/sys/vm/stat_refresh", O_WRONLY);
 
@@ -271,21 +275,27 @@ static long vmstat(const char *name)
 			die("stat_refresh");
 		close(fd);
 	}
+	for (int i = 0; i < nr; i++)
+		values[i] = -1;
 	f = fopen("/proc/vmstat", "r");
 	if (!f)
 		die("/proc/vmstat");
 	while (fscanf(f, "%127s %ld", key, &value) == 2)
-		if (!strcmp(key, name))
-			found = value;
+		for (int i = 0; i < nr; i++)
+			if (!strcmp(key, names[i]))
+				values[i] = value;
 	fclose(f);
-	return found;
 }
 
 static long pins_base;	/* pins held by others when the run began */
 
 static long pins_held(void)
 {
-	return vmstat("nr_foll_pin_acquired") - vmstat("nr_foll_pin_released") - pins_base;
+	static const char *const names[] = { "nr_foll_pin_acquired", "nr_foll_pin_released" };
+	long values[2];
+
+	vmstat(names, values, 2);
+	return values[0] - values[1] - pins_base;
 }
 
 /* Every pinned set this process holds. */
@@ -542,6 +552,18 @@ static bool op_cpu_write(void)
 	uint64_t tag = new_tag();
 	int how = rnd_below(tg->dio_fd >= 0 ? 3 : 2);
 	static uint64_t *buf;
+
+	/*
+	 * An O_DIRECT write invalidates the page cache of its range, and
+	 * 6.12's invalidation removes a pinned folio without private data
+	 * from the file (the series refuses it only for one with buffers, as
+	 * every folio pinned for writing has): a device reading through a
+	 * read-only pin would go on seeing the old data. That is not what
+	 * the model follows, so keep O_DIRECT away from read-only pins.
+	 */
+	if (how == 2 && gup_pin.target == t && !gup_pin.writable &&
+	    start < gup_pin.start + gup_pin.nr && gup_pin.start < start + nr)
+		how = 1;
 
 	if (!buf && posix_memalign((void **)&buf, PAGE, 8 * PAGE))
 		die("posix_memalign");
@@ -1055,14 +1077,12 @@ static bool op_umount_busy(void)
 /* A bad request must fail with the expected error and change nothing. */
 static void bad_request(const char *what, unsigned long cmd, void *arg, int expect)
 {
-	long before, after;
 	int ret, err;
 
+	/* Before and after, the pins held must be the model's. */
 	settle_pins(what);
-	before = pins_held();
 	ret = ioctl(gup_fd, cmd, arg);
 	err = errno;
-	after = pins_held();
 
 	note("bad_input %s: %s", what, ret ? strerror(err) : "ok");
 	if (expect && (!ret || err != expect))
@@ -1070,8 +1090,7 @@ static void bad_request(const char *what, unsigned long cmd, void *arg, int expe
 			     strerror(expect));
 	if (!expect && ret)
 		check_failed("%s: %s, expected success", what, strerror(err));
-	if (after != before)
-		check_failed("%s changed the pins held from %ld to %ld", what, before, after);
+	settle_pins(what);
 	check_pinned_pages(what);
 }
 
@@ -1079,7 +1098,7 @@ static bool op_bad_input(void)
 {
 	/* Below mmap_min_addr: nothing is ever mapped there. */
 	void *unmapped = (void *)PAGE;
-	static void *prot_none;
+	static void *prot_none, *read_only;
 	struct target *tg = &targets[pick_target(false)];
 	struct pin_longterm_test args = { .flags = PIN_LONGTERM_TEST_FLAG_USE_WRITE };
 	struct pin_longterm_test_sg sg = { 0 };
@@ -1088,7 +1107,9 @@ static bool op_bad_input(void)
 
 	if (!prot_none) {
 		prot_none = mmap(NULL, PAGE, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-		if (prot_none == MAP_FAILED)
+		/* Zeros: a valid request, in memory the ioctl cannot write. */
+		read_only = mmap(NULL, PAGE, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		if (prot_none == MAP_FAILED || read_only == MAP_FAILED)
 			die("mmap");
 	}
 	switch (rnd_below(12)) {
@@ -1168,6 +1189,9 @@ static bool op_bad_input(void)
 			    &sg, EINVAL);
 		bad_request("sg release from unmapped memory", PIN_LONGTERM_TEST_STOP_SG,
 			    unmapped, EFAULT);
+		/* The results cannot be copied back: the pins must stay. */
+		bad_request("sg release into read-only memory", PIN_LONGTERM_TEST_STOP_SG,
+			    read_only, EFAULT);
 		break;
 	case 10:
 		if (!held || gup_pin.writable)
@@ -1316,7 +1340,7 @@ static void finish(void)
 		ring_teardown(&rings[k], chance(50));
 	settle_pins("after releasing everything");
 	held = pins_held();
-	culled = vmstat("nr_unevictable_pinned");
+	vmstat((const char *const []){ "nr_unevictable_pinned" }, &culled, 1);
 	if (culled > 0)
 		check_failed("nr_unevictable_pinned is %ld with nothing pinned", culled);
 
