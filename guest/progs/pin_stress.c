@@ -155,19 +155,19 @@ static int failures;
 static pid_t hog_pid;
 
 static const char *const op_names[] = {
-	"cpu_write", "pin", "device_write", "pinned_read", "unpin",
+	"cpu_write", "cpu_read", "pin", "device_write", "pinned_read", "unpin",
 	"uring_register", "uring_read", "uring_unregister", "sync",
 	"drop_caches", "truncate", "extend", "punch_hole", "remap",
 	"fork_write", "kill_pinned", "umount_busy", "bad_input",
 };
 enum op {
-	OP_CPU_WRITE, OP_PIN, OP_DEVICE_WRITE, OP_PINNED_READ, OP_UNPIN,
+	OP_CPU_WRITE, OP_CPU_READ, OP_PIN, OP_DEVICE_WRITE, OP_PINNED_READ, OP_UNPIN,
 	OP_URING_REG, OP_URING_READ, OP_URING_UNREG, OP_SYNC, OP_DROP,
 	OP_TRUNCATE, OP_EXTEND, OP_PUNCH, OP_REMAP, OP_FORK_WRITE,
 	OP_KILL_PINNED, OP_UMOUNT, OP_BAD_INPUT, NR_OPS
 };
 static const int op_weight[NR_OPS] = {
-	[OP_CPU_WRITE] = 12, [OP_PIN] = 8, [OP_DEVICE_WRITE] = 12,
+	[OP_CPU_WRITE] = 12, [OP_CPU_READ] = 6, [OP_PIN] = 8, [OP_DEVICE_WRITE] = 12,
 	[OP_PINNED_READ] = 4, [OP_UNPIN] = 6, [OP_URING_REG] = 4,
 	[OP_URING_READ] = 8, [OP_URING_UNREG] = 3, [OP_SYNC] = 8,
 	[OP_DROP] = 2, [OP_TRUNCATE] = 2, [OP_EXTEND] = 3, [OP_PUNCH] = 2,
@@ -175,7 +175,7 @@ static const int op_weight[NR_OPS] = {
 	[OP_UMOUNT] = 1, [OP_BAD_INPUT] = 3,
 };
 static unsigned long op_count[NR_OPS];
-static unsigned long faults_injected, refused_by_fault, sync_errors_injected;
+static unsigned long faults_injected, refused_by_fault;
 static unsigned long device_pages_written, detached_device_writes;
 
 static void die(const char *fmt, ...)
@@ -354,6 +354,15 @@ static bool inject_arm(void)
 	if (pwrite(fail_nth_fd, text, strlen(text), 0) < 0)
 		die("arming fail-nth");
 	return true;
+}
+
+/* An allocation that fails makes the call fail with ENOMEM, nothing else. */
+static void injected_failure(const char *call, int err)
+{
+	refused_by_fault++;
+	if (err != ENOMEM)
+		check_failed("%s failed with %s under an injected allocation failure",
+			     call, strerror(err));
 }
 
 static bool inject_disarm(bool armed)
@@ -583,6 +592,30 @@ static bool op_cpu_write(void)
 	return true;
 }
 
+/*
+ * Read pages through the mapping and compare them with the model. For the
+ * memfd this also makes what a writable pin may later take clean: a read
+ * fault maps a shmem page writable without dirtying it.
+ */
+static bool op_cpu_read(void)
+{
+	int t = pick_target(false), nr;
+	struct target *tg = &targets[t];
+	long start = pick_range(tg, 16, &nr);
+
+	for (int i = 0; i < nr; i++) {
+		bool torn;
+		uint64_t tag = page_tag(tg->map + (start + i) * WORDS, &torn);
+
+		if (torn || tag != tg->model[start + i])
+			check_failed("%s page %ld read through the mapping holds %#" PRIx64
+				     "%s, expected %#" PRIx64, tg->name, start + i, tag,
+				     torn ? " (torn)" : "", tg->model[start + i]);
+	}
+	note("cpu_read %s %ld+%d", tg->name, start, nr);
+	return true;
+}
+
 static bool op_pin(void)
 {
 	int t = pick_target(false), nr, flags;
@@ -616,7 +649,7 @@ static bool op_pin(void)
 	note("pin %s %ld+%d flags %d: %s%s", tg->name, start, nr, flags,
 	     ret ? strerror(errno) : "pinned", fired ? " (fault injected)" : "");
 	if (ret && fired) {
-		refused_by_fault++;
+		injected_failure("PIN_LONGTERM_TEST_START", errno);
 		return true;
 	}
 	if (expect_ok && ret)
@@ -703,7 +736,8 @@ static bool op_unpin(void)
 	     sg.flags, ret ? strerror(errno) : "ok", fired ? " (fault injected)" : "");
 	if (ret && fired) {
 		/* The pins stay: check that, and release them the plain way. */
-		refused_by_fault++;
+		injected_failure("PIN_LONGTERM_TEST_STOP_SG", errno);
+		settle_pins("after a failed sg release");
 		check_pinned_pages("after a failed sg release");
 		if (ioctl(gup_fd, PIN_LONGTERM_TEST_STOP))
 			check_failed("PIN_LONGTERM_TEST_STOP: %s", strerror(errno));
@@ -755,7 +789,7 @@ static bool op_uring_register(void)
 	note("uring_register %s %ld+%d: %s%s", tg->name, start, nr,
 	     ret ? strerror(-ret) : "registered", fired ? " (fault injected)" : "");
 	if (ret && fired) {
-		refused_by_fault++;
+		injected_failure("io_uring_register_buffers", -ret);
 		return true;
 	}
 	if (tg->pin_write_allowed && ret)
@@ -874,7 +908,7 @@ static bool op_sync(void)
 	     (const char *[]){ "fsync", "fdatasync", "sync_file_range", "sync_file_range(WRITE)",
 			       "msync", "syncfs", "sync" }[how], ret ? strerror(errno) : "ok");
 	if (ret && fired)
-		sync_errors_injected++;
+		injected_failure("sync_file_range", errno);
 	else if (ret)
 		check_failed("sync %d of %s: %s", how, tg->name, strerror(errno));
 	return true;
@@ -1133,6 +1167,8 @@ static bool op_bad_input(void)
 	case 3:
 		if (held)
 			return false;
+		/* Read-only, so that xfs's refusal of writable pins cannot pass it. */
+		args.flags = 0;
 		args.addr = (uintptr_t)unmapped;
 		args.size = PAGE;
 		bad_request("pin of unmapped memory", PIN_LONGTERM_TEST_START, &args, EFAULT);
@@ -1140,6 +1176,7 @@ static bool op_bad_input(void)
 	case 4:
 		if (held)
 			return false;
+		args.flags = 0;
 		args.addr = (uintptr_t)prot_none;
 		args.size = PAGE;
 		bad_request("pin of PROT_NONE memory", PIN_LONGTERM_TEST_START, &args, EFAULT);
@@ -1148,6 +1185,7 @@ static bool op_bad_input(void)
 		if (held)
 			return false;
 		/* Past the end of the file: no page to pin. */
+		args.flags = 0;
 		args.addr = (uintptr_t)(tg->map + (tg->pages - 1) * WORDS);
 		args.size = 2 * PAGE;
 		if (tg->pages == max_pages)
@@ -1221,7 +1259,7 @@ static bool op_pinned_read(void)
 }
 
 static bool (*const op_fn[NR_OPS])(void) = {
-	[OP_CPU_WRITE] = op_cpu_write, [OP_PIN] = op_pin,
+	[OP_CPU_WRITE] = op_cpu_write, [OP_CPU_READ] = op_cpu_read, [OP_PIN] = op_pin,
 	[OP_DEVICE_WRITE] = op_device_write, [OP_PINNED_READ] = op_pinned_read,
 	[OP_UNPIN] = op_unpin, [OP_URING_REG] = op_uring_register,
 	[OP_URING_READ] = op_uring_read, [OP_URING_UNREG] = op_uring_unregister,
@@ -1340,9 +1378,6 @@ static void finish(void)
 		ring_teardown(&rings[k], chance(50));
 	settle_pins("after releasing everything");
 	held = pins_held();
-	vmstat((const char *const []){ "nr_unevictable_pinned" }, &culled, 1);
-	if (culled > 0)
-		check_failed("nr_unevictable_pinned is %ld with nothing pinned", culled);
 
 	for (int t = 0; t < nr_targets; t++) {
 		struct target *tg = &targets[t];
@@ -1352,6 +1387,10 @@ static void finish(void)
 			check_failed("final fsync of %s: %s", tg->name, strerror(errno));
 	}
 	write_file("/proc/sys/vm/drop_caches", "3");
+	/* drop_caches drained the per-CPU batches of folios going back. */
+	vmstat((const char *const []){ "nr_unevictable_pinned" }, &culled, 1);
+	if (culled > 0)
+		check_failed("nr_unevictable_pinned is %ld with nothing pinned", culled);
 	for (int t = 0; t < nr_targets; t++) {
 		struct target *tg = &targets[t];
 		struct stat st;
@@ -1381,7 +1420,7 @@ static void finish(void)
 	printf("device_pages_written %lu\n", device_pages_written);
 	printf("device_pages_written_after_removal %lu\n", detached_device_writes);
 	printf("faults_injected %lu\n", faults_injected);
-	printf("calls_failed_by_injection %lu\n", refused_by_fault + sync_errors_injected);
+	printf("calls_failed_by_injection %lu\n", refused_by_fault);
 	printf("bytes_verified %lu\n", bytes);
 	printf("bytes_lost %lu\n", lost);
 	printf("control_bytes_verified %lu\n", control_bytes);
@@ -1456,6 +1495,9 @@ int main(int argc, char **argv)
 		rings[k].pin.target = -1;
 		all_pins[1 + k] = &rings[k].pin;
 	}
+	/* Before the files exist, so that the hog holds none of them. */
+	if (hog_mib)
+		start_hog(hog_mib);
 	write_source(argv[optind]);
 	for (int i = optind; i < argc; i++) {
 		write_control(argv[i], nr_targets);
@@ -1464,8 +1506,6 @@ int main(int argc, char **argv)
 	}
 	open_target(&targets[nr_targets++], NULL, 0);
 	pins_base = pins_held();
-	if (hog_mib)
-		start_hog(hog_mib);
 
 	clock_gettime(CLOCK_MONOTONIC, &start);
 	now = start;
