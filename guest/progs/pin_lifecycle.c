@@ -35,11 +35,7 @@
 #include <unistd.h>
 #include <linux/fs.h>
 
-#include "gup_test.h"
-
-#ifndef PIN_LONGTERM_TEST_WRITE
-#define PIN_LONGTERM_TEST_WRITE		_IOW('g', 10, __u64)
-#endif
+#include "gup_test_series.h"
 
 #define PAGES 16
 #define PAGE 4096

@@ -71,30 +71,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "gup_test.h"
-
-/*
- * What the series adds to gup_test, for a build against the base, whose
- * gup_test then refuses these requests: the run fails there.
- */
-#ifndef PIN_LONGTERM_TEST_WRITE
-#define PIN_LONGTERM_TEST_WRITE		_IOW('g', 10, __u64)
-#endif
-#ifndef PIN_LONGTERM_TEST_FLAG_SHORT_TERM
-#define PIN_LONGTERM_TEST_FLAG_SHORT_TERM	4
-#endif
-#ifndef PIN_LONGTERM_TEST_STOP_SG
-struct pin_longterm_test_sg {
-	__u32 max_segment;
-	__u32 flags;
-	__u64 nents;
-	__u64 release_nsec;
-};
-#define PIN_LONGTERM_TEST_STOP_SG	_IOWR('g', 11, struct pin_longterm_test_sg)
-#define PIN_LONGTERM_TEST_SG_DIRTY	1
-#define PIN_LONGTERM_TEST_SG_PARTIAL	2
-#define PIN_LONGTERM_TEST_SG_PER_ENTRY	4
-#endif
+#include "gup_test_series.h"
 
 #define PAGE		4096UL
 #define WORDS		(PAGE / sizeof(uint64_t))

@@ -44,15 +44,7 @@
 #include <sys/sysmacros.h>
 #include <sys/wait.h>
 
-#include "gup_test.h"
-
-/* The base's gup_test has no device write; the ioctl then fails there. */
-#ifndef PIN_LONGTERM_TEST_WRITE
-#define PIN_LONGTERM_TEST_WRITE		_IOW('g', 10, __u64)
-#endif
-#ifndef PIN_LONGTERM_TEST_FLAG_SHORT_TERM
-#define PIN_LONGTERM_TEST_FLAG_SHORT_TERM	4
-#endif
+#include "gup_test_series.h"
 
 /* A writer that hangs on the dirty limit fails the run instead. */
 #define WRITER_TIMEOUT_S	120

@@ -40,7 +40,7 @@
 #include <unistd.h>
 #include <infiniband/verbs.h>
 
-#include "gup_test.h"
+#include "gup_test_series.h"
 
 #define EXIT_CANNOT_RUN	4
 #define HUGE_SIZE	(2UL << 20)
@@ -169,7 +169,7 @@ static void bench_mr(char *addr, size_t size, int rounds, const char *name)
 	ibv_free_device_list(list);
 }
 
-#ifdef PIN_LONGTERM_TEST_STOP_SG
+#ifndef GUP_TEST_WITHOUT_STOP_SG
 /* One pin and release of the range; returns the release's nanoseconds. */
 static uint64_t pin_and_release(int gup_fd, char *addr, size_t size, __u32 flags)
 {

@@ -38,11 +38,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "gup_test.h"
-
-#ifndef PIN_LONGTERM_TEST_WRITE
-#define PIN_LONGTERM_TEST_WRITE		_IOW('g', 10, __u64)
-#endif
+#include "gup_test_series.h"
 
 static void die(const char *what)
 {
