@@ -1,18 +1,21 @@
 // SPDX-License-Identifier: GPL-2.0
-// LDLIBS: -luring
+// LDLIBS: -luring -libverbs
 /*
  * pin_stress: a randomized mix of long-term and short-term pins, emulated
- * device writes, io_uring registered buffers, CPU writes, syncs, cache
- * drops, truncation, hole punching, remapping, forks, exits and kills on
+ * device writes, io_uring registered buffers, RDMA memory regions, CPU
+ * writes, syncs, cache drops, truncation, hole punching, remapping, forks,
+ * exits and kills on
  * MAP_SHARED mappings of files (and of a memfd), checked against a model of
  * what every page must hold. Runs in the guest, as root, with gup_test.
  *
- *   pin_stress [-t SECONDS] [-s SEED] [-p PAGES] [-m MIB] [-F] [-v] DIR...
+ *   pin_stress [-t SECONDS] [-s SEED] [-p PAGES] [-m MIB] [-r DEVICE] [-F] [-v] DIR...
  *     -t   how long the random mix runs (default 30 s)
  *     -m   a child keeps touching MIB of anonymous memory, for the caller's
  *          reclaim of the cgroup to push into swap
  *     -s   seed of the mix (default: from the clock; printed)
  *     -p   pages per file (default 256)
+ *     -r   register RDMA memory regions on this (rxe) device, whose NIC
+ *          writes and reads them
  *     -F   inject allocation failures (fail-nth: failslab and
  *          fail_page_alloc, which the caller enables) into the pin, sg
  *          release, io_uring registration and sync_file_range() calls
@@ -29,21 +32,24 @@
  * The emulated device is gup_test's PIN_LONGTERM_TEST_WRITE: it stores into
  * the pinned pages through the kernel's mapping, with no fault and no
  * dirtying, as DMA does. io_uring's READ_FIXED with O_DIRECT has the disk
- * controller write the pinned pages. A pinned page that truncation or a
- * hole punch removes from the file leaves it: what the device writes there
- * afterwards goes nowhere (the documented outcome), so the model follows
- * such a page separately.
+ * controller write the pinned pages, and an RDMA WRITE into a memory
+ * region has rxe, the software NIC, write them. A pinned page that
+ * truncation or a hole punch removes from the file leaves it: what the
+ * device writes there afterwards goes nowhere (the documented outcome), so
+ * the model follows such a page separately.
  *
  * Checked while running: whether each pin is allowed (ext4 and memfd: yes;
  * a writable long-term pin of xfs: EFAULT), that a pinned page holds what
- * the model says (PIN_LONGTERM_TEST_READ), that bad requests fail with the
- * expected error and leave the pins as they were, that syncs succeed, and
- * that the filesystems cannot be unmounted while in use. At the end every
+ * the model says (PIN_LONGTERM_TEST_READ, RDMA READ), that bad requests
+ * fail with the expected error and leave the pins as they were, that syncs
+ * succeed, and that the filesystems cannot be unmounted while in use. At
+ * the end every
  * pin is released (by stop, sg release with or without dirtying,
- * unregistering, closing), the files are fsynced, the page cache is
- * dropped, and each file is read back (O_DIRECT for disk files): every
- * page must hold its model's tag, the control files their own, and
- * nr_foll_pin_acquired must again equal nr_foll_pin_released.
+ * unregistering, closing, deregistering), the files are fsynced (after
+ * which no page of theirs may be dirty), the page cache is dropped, and
+ * each file is read back (O_DIRECT for disk files): every page must hold
+ * its model's tag, the control files their own, and nr_foll_pin_acquired
+ * must again equal nr_foll_pin_released.
  *
  * Prints "key value" lines (operation counts, faults injected, bytes
  * verified, bytes lost); exit 0 if every check passed, 1 if one failed,
@@ -54,6 +60,7 @@
 #include <fcntl.h>
 #include <inttypes.h>
 #include <liburing.h>
+#include <netinet/in.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -70,6 +77,8 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
+#include <infiniband/verbs.h>
+#include <linux/kernel-page-flags.h>
 
 #include "gup_test_series.h"
 
@@ -81,6 +90,8 @@
 #define SRC_TAG(k)	(0x5352430000000000ULL + (k))
 #define CONTROL_TAG(t, p) (0xC0C0000000000000ULL + ((uint64_t)(t) << 32) + (p))
 #define NR_RINGS	2
+/* gup_test's, the rings' and the RDMA memory region's */
+#define NR_PIN_SETS	(NR_RINGS + 2)
 #define EXT4_MAGIC	0xEF53
 #define XFS_MAGIC	0x58465342
 #define TMPFS_MAGIC	0x01021994
@@ -135,13 +146,15 @@ static const char *const op_names[] = {
 	"cpu_write", "cpu_read", "pin", "device_write", "pinned_read", "unpin",
 	"uring_register", "uring_read", "uring_unregister", "sync",
 	"drop_caches", "truncate", "extend", "punch_hole", "remap",
-	"fork_write", "kill_pinned", "umount_busy", "bad_input",
+	"fork_write", "kill_pinned", "umount_busy", "bad_input", "mr_register",
+	"mr_write", "mr_read", "mr_deregister",
 };
 enum op {
 	OP_CPU_WRITE, OP_CPU_READ, OP_PIN, OP_DEVICE_WRITE, OP_PINNED_READ, OP_UNPIN,
 	OP_URING_REG, OP_URING_READ, OP_URING_UNREG, OP_SYNC, OP_DROP,
 	OP_TRUNCATE, OP_EXTEND, OP_PUNCH, OP_REMAP, OP_FORK_WRITE,
-	OP_KILL_PINNED, OP_UMOUNT, OP_BAD_INPUT, NR_OPS
+	OP_KILL_PINNED, OP_UMOUNT, OP_BAD_INPUT, OP_MR_REG, OP_MR_WRITE,
+	OP_MR_READ, OP_MR_DEREG, NR_OPS
 };
 static const int op_weight[NR_OPS] = {
 	[OP_CPU_WRITE] = 12, [OP_CPU_READ] = 6, [OP_PIN] = 8, [OP_DEVICE_WRITE] = 12,
@@ -149,7 +162,8 @@ static const int op_weight[NR_OPS] = {
 	[OP_URING_READ] = 8, [OP_URING_UNREG] = 3, [OP_SYNC] = 8,
 	[OP_DROP] = 2, [OP_TRUNCATE] = 2, [OP_EXTEND] = 3, [OP_PUNCH] = 2,
 	[OP_REMAP] = 2, [OP_FORK_WRITE] = 2, [OP_KILL_PINNED] = 2,
-	[OP_UMOUNT] = 1, [OP_BAD_INPUT] = 3,
+	[OP_UMOUNT] = 1, [OP_BAD_INPUT] = 3, [OP_MR_REG] = 3, [OP_MR_WRITE] = 8,
+	[OP_MR_READ] = 3, [OP_MR_DEREG] = 2,
 };
 static unsigned long op_count[NR_OPS];
 static unsigned long faults_injected, refused_by_fault;
@@ -265,6 +279,7 @@ static void vmstat(const char *const *names, long *values, int nr)
 }
 
 static long pins_base;	/* pins held by others when the run began */
+static long rdma_buffer_pins;	/* the RDMA buffer's, while registered */
 
 static long pins_held(void)
 {
@@ -276,16 +291,16 @@ static long pins_held(void)
 }
 
 /* Every pinned set this process holds. */
-static struct pinned *all_pins[1 + NR_RINGS];
+static struct pinned *all_pins[NR_PIN_SETS];
 
 static long expected_pins(void)
 {
 	long nr = 0;
 
-	for (int k = 0; k < 1 + NR_RINGS; k++)
+	for (int k = 0; k < NR_PIN_SETS; k++)
 		if (all_pins[k]->target >= 0)
 			nr += all_pins[k]->nr;
-	return nr;
+	return nr + rdma_buffer_pins;
 }
 
 /*
@@ -340,6 +355,29 @@ static void injected_failure(const char *call, int err)
 	if (err != ENOMEM)
 		check_failed("%s failed with %s under an injected allocation failure",
 			     call, strerror(err));
+}
+
+/*
+ * Judge a pin or registration of pages of tg: err is 0 or the errno it
+ * failed with, allowed whether it may pin (a writable long-term pin of xfs
+ * must fail with EFAULT). A fault that fired need not be why a call
+ * failed, as many allocations have a fallback: an expected refusal is one
+ * even under injection, and any other failure under injection must be
+ * ENOMEM.
+ */
+static void check_pin_outcome(const char *call, const struct target *tg, long start, int nr,
+			      bool allowed, int err, bool fired)
+{
+	if (!allowed && err == EFAULT)
+		return;
+	if (err && fired)
+		injected_failure(call, err);
+	else if (allowed && err)
+		check_failed("%s of %s pages %ld+%d: %s", call, tg->name, start, nr,
+			     strerror(err));
+	else if (!allowed)
+		check_failed("%s of %s pages %ld+%d: %s, expected EFAULT", call, tg->name,
+			     start, nr, err ? strerror(err) : "success");
 }
 
 static bool inject_disarm(bool armed)
@@ -462,7 +500,7 @@ static void removed_from_file(int target, long first, long end)
 	for (long p = first; p < end; p++) {
 		int orphan = -1;
 
-		for (int k = 0; k < 1 + NR_RINGS; k++) {
+		for (int k = 0; k < NR_PIN_SETS; k++) {
 			struct pinned *pin = all_pins[k];
 			int i = p - pin->start;
 
@@ -545,11 +583,16 @@ static bool op_cpu_write(void)
 	 * from the file (the series refuses it only for one with buffers, as
 	 * every folio pinned for writing has): a device reading through a
 	 * read-only pin would go on seeing the old data. That is not what
-	 * the model follows, so keep O_DIRECT away from read-only pins.
+	 * the model follows, so keep O_DIRECT away from read-only pins (of
+	 * gup_test and of RDMA regions).
 	 */
-	if (how == 2 && gup_pin.target == t && !gup_pin.writable &&
-	    start < gup_pin.start + gup_pin.nr && gup_pin.start < start + nr)
-		how = 1;
+	for (int k = 0; k < NR_PIN_SETS && how == 2; k++) {
+		const struct pinned *pin = all_pins[k];
+
+		if (pin->target == t && !pin->writable &&
+		    start < pin->start + pin->nr && pin->start < start + nr)
+			how = 1;
+	}
 
 	if (!buf && posix_memalign((void **)&buf, PAGE, 8 * PAGE))
 		die("posix_memalign");
@@ -625,16 +668,9 @@ static bool op_pin(void)
 	expect_ok = tg->pin_write_allowed || !(flags & PIN_LONGTERM_TEST_FLAG_USE_WRITE);
 	note("pin %s %ld+%d flags %d: %s%s", tg->name, start, nr, flags,
 	     ret ? strerror(errno) : "pinned", fired ? " (fault injected)" : "");
-	if (ret && fired) {
-		injected_failure("PIN_LONGTERM_TEST_START", errno);
-		return true;
-	}
-	if (expect_ok && ret)
-		check_failed("pin of %s pages %ld+%d (flags %d) failed: %s",
-			     tg->name, start, nr, flags, strerror(errno));
-	if (!expect_ok && (!ret || errno != EFAULT))
-		check_failed("writable long-term pin of %s: %s, expected EFAULT",
-			     tg->name, ret ? strerror(errno) : "pinned");
+	check_pin_outcome(flags & PIN_LONGTERM_TEST_FLAG_USE_WRITE ?
+			  "writable PIN_LONGTERM_TEST_START" : "read-only PIN_LONGTERM_TEST_START",
+			  tg, start, nr, expect_ok, ret ? errno : 0, fired);
 	if (ret)
 		return true;
 	pinned_in_file(&gup_pin, t, start, nr, flags & PIN_LONGTERM_TEST_FLAG_USE_WRITE);
@@ -765,15 +801,8 @@ static bool op_uring_register(void)
 	ret = ring_setup(r, tg, start, nr, &fired);
 	note("uring_register %s %ld+%d: %s%s", tg->name, start, nr,
 	     ret ? strerror(-ret) : "registered", fired ? " (fault injected)" : "");
-	if (ret && fired) {
-		injected_failure("io_uring_register_buffers", -ret);
-		return true;
-	}
-	if (tg->pin_write_allowed && ret)
-		check_failed("io_uring_register_buffers on %s: %s", tg->name, strerror(-ret));
-	if (!tg->pin_write_allowed && ret != -EFAULT)
-		check_failed("io_uring_register_buffers on %s: %s, expected EFAULT",
-			     tg->name, ret ? strerror(-ret) : "registered");
+	check_pin_outcome("io_uring_register_buffers", tg, start, nr, tg->pin_write_allowed,
+			  -ret, fired);
 	return true;
 }
 
@@ -992,15 +1021,302 @@ static bool op_fork_write(void)
 }
 
 /*
- * A child pins (through its own gup_test file or an io_uring registration),
- * has the device write, reports, and then is killed with SIGKILL or exits:
- * the pins go with the process, without the pages being dirtied.
+ * RDMA memory regions on rxe (-r DEVICE). The "NIC" is rxe: an RDMA WRITE
+ * from a queue pair connected to its twin on the same device has rxe copy
+ * the data into the pages of the region, which ib_umem pinned long-term;
+ * an RDMA READ has it copy them out. The source and sink of those
+ * transfers is a registered buffer of anonymous memory, which stays
+ * pinned for the whole run: each transfer's data is written into it by
+ * the CPU first, so a fork that left the process a copy of its own pinned
+ * page (fork_write and kill_pinned fork) would send stale data and fail
+ * the checks.
  */
+struct rdma {
+	struct ibv_context *ctx;
+	struct ibv_pd *pd;
+	struct ibv_cq *cq;
+	struct ibv_qp *qp[2];
+	uint64_t *buf;			/* MAX_PIN_PAGES pages, registered */
+	struct ibv_mr *buf_mr;
+	struct ibv_mr *mr;		/* on a target, or NULL */
+	uint64_t iova;			/* the region's address when registered */
+	struct pinned pin;
+};
+
+static const char *rdma_device;
+static struct rdma rdma = { .pin.target = -1 };
+
+static int qp_modify(struct ibv_qp *qp, struct ibv_qp_attr *attr, int mask)
+{
+	int ret = ibv_modify_qp(qp, attr, mask);
+
+	if (ret)
+		errno = ret;
+	return ret;
+}
+
+/* Connect r->qp[0] and r->qp[1] to each other through GID index gid. */
+static int rdma_connect(struct rdma *r, int gid_index, const union ibv_gid *gid)
+{
+	for (int i = 0; i < 2; i++) {
+		struct ibv_qp_attr attr = {
+			.qp_state = IBV_QPS_INIT,
+			.port_num = 1,
+			.qp_access_flags = IBV_ACCESS_REMOTE_READ | IBV_ACCESS_REMOTE_WRITE,
+		};
+
+		if (qp_modify(r->qp[i], &attr, IBV_QP_STATE | IBV_QP_PKEY_INDEX |
+			      IBV_QP_PORT | IBV_QP_ACCESS_FLAGS))
+			return -1;
+		attr = (struct ibv_qp_attr){
+			.qp_state = IBV_QPS_RTR,
+			.path_mtu = IBV_MTU_1024,
+			.dest_qp_num = r->qp[!i]->qp_num,
+			.max_dest_rd_atomic = 1,
+			.min_rnr_timer = 12,
+			.ah_attr = {
+				.is_global = 1,
+				.port_num = 1,
+				.grh = { .dgid = *gid, .sgid_index = gid_index, .hop_limit = 1 },
+			},
+		};
+		if (qp_modify(r->qp[i], &attr, IBV_QP_STATE | IBV_QP_AV | IBV_QP_PATH_MTU |
+			      IBV_QP_DEST_QPN | IBV_QP_RQ_PSN | IBV_QP_MAX_DEST_RD_ATOMIC |
+			      IBV_QP_MIN_RNR_TIMER))
+			return -1;
+		attr = (struct ibv_qp_attr){
+			.qp_state = IBV_QPS_RTS,
+			.timeout = 14,
+			.retry_cnt = 7,
+			.rnr_retry = 7,
+			.max_rd_atomic = 1,
+		};
+		if (qp_modify(r->qp[i], &attr, IBV_QP_STATE | IBV_QP_TIMEOUT |
+			      IBV_QP_RETRY_CNT | IBV_QP_RNR_RETRY | IBV_QP_SQ_PSN |
+			      IBV_QP_MAX_QP_RD_ATOMIC))
+			return -1;
+	}
+	return 0;
+}
+
+/* Open the device, a pair of connected queue pairs and the buffer. */
+static int rdma_open(struct rdma *r)
+{
+	struct ibv_qp_init_attr qp_attr = {
+		.qp_type = IBV_QPT_RC,
+		.sq_sig_all = 1,
+		.cap = { .max_send_wr = 4, .max_recv_wr = 1, .max_send_sge = 1,
+			 .max_recv_sge = 1 },
+	};
+	struct ibv_device **list;
+	struct ibv_port_attr port;
+	union ibv_gid gid;
+	int n, gid_index = -1;
+
+	list = ibv_get_device_list(&n);
+	for (int i = 0; list && i < n && !r->ctx; i++)
+		if (!strcmp(ibv_get_device_name(list[i]), rdma_device))
+			r->ctx = ibv_open_device(list[i]);
+	if (list)
+		ibv_free_device_list(list);
+	if (!r->ctx)
+		return -1;
+	if (ibv_query_port(r->ctx, 1, &port))
+		return -1;
+	/*
+	 * The RoCE v2 GID of the netdev's IPv4 address, which the caller
+	 * gave it: it resolves to the device itself without IPv6.
+	 */
+	for (int i = 0; i < port.gid_tbl_len && gid_index < 0; i++) {
+		struct ibv_gid_entry entry;
+
+		if (ibv_query_gid_ex(r->ctx, 1, i, &entry, 0) ||
+		    entry.gid_type != IBV_GID_TYPE_ROCE_V2 ||
+		    !IN6_IS_ADDR_V4MAPPED((struct in6_addr *)entry.gid.raw))
+			continue;
+		gid = entry.gid;
+		gid_index = i;
+	}
+	if (gid_index < 0) {
+		errno = ENODEV;
+		return -1;
+	}
+	r->pd = ibv_alloc_pd(r->ctx);
+	r->cq = r->pd ? ibv_create_cq(r->ctx, 8, NULL, NULL, 0) : NULL;
+	if (!r->cq)
+		return -1;
+	qp_attr.send_cq = qp_attr.recv_cq = r->cq;
+	for (int i = 0; i < 2; i++) {
+		r->qp[i] = ibv_create_qp(r->pd, &qp_attr);
+		if (!r->qp[i])
+			return -1;
+	}
+	if (rdma_connect(r, gid_index, &gid))
+		return -1;
+	r->buf = mmap(NULL, MAX_PIN_PAGES * PAGE, PROT_READ | PROT_WRITE,
+		      MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (r->buf == MAP_FAILED)
+		return -1;
+	r->buf_mr = ibv_reg_mr(r->pd, r->buf, MAX_PIN_PAGES * PAGE, IBV_ACCESS_LOCAL_WRITE);
+	return r->buf_mr ? 0 : -1;
+}
+
+/*
+ * Register pages start..start+nr-1 of target t: writable (the peer may
+ * RDMA WRITE into it; ib_umem pins with FOLL_WRITE) or read-only. On
+ * failure, returns -1 with errno set.
+ */
+static int rdma_register(struct rdma *r, int t, long start, int nr, bool writable)
+{
+	void *addr = targets[t].map + start * WORDS;
+
+	r->mr = ibv_reg_mr(r->pd, addr, nr * PAGE, IBV_ACCESS_REMOTE_READ |
+			   (writable ? IBV_ACCESS_LOCAL_WRITE | IBV_ACCESS_REMOTE_WRITE : 0));
+	if (!r->mr)
+		return -1;
+	r->iova = (uintptr_t)addr;
+	pinned_in_file(&r->pin, t, start, nr, writable);
+	return 0;
+}
+
+/*
+ * One RDMA WRITE (or READ) between pages first..first+n-1 of the region
+ * and the start of the buffer, to completion. Returns 0 or -1 with errno.
+ */
+static int rdma_transfer(struct rdma *r, bool write, int first, int n)
+{
+	struct ibv_sge sge = {
+		.addr = (uintptr_t)r->buf,
+		.length = n * PAGE,
+		.lkey = r->buf_mr->lkey,
+	};
+	struct ibv_send_wr wr = {
+		.sg_list = &sge,
+		.num_sge = 1,
+		.opcode = write ? IBV_WR_RDMA_WRITE : IBV_WR_RDMA_READ,
+		.wr.rdma = { .remote_addr = r->iova + first * PAGE, .rkey = r->mr->rkey },
+	}, *bad;
+	struct ibv_wc wc;
+	int ret;
+
+	ret = ibv_post_send(r->qp[0], &wr, &bad);
+	if (ret) {
+		errno = ret;
+		return -1;
+	}
+	for (int polls = 0; !(ret = ibv_poll_cq(r->cq, 1, &wc)); polls++) {
+		if (polls > 100000) {
+			errno = ETIMEDOUT;
+			return -1;
+		}
+		usleep(100);
+	}
+	if (ret < 0 || wc.status != IBV_WC_SUCCESS) {
+		fprintf(stderr, "pin_stress: RDMA %s: %s\n", write ? "WRITE" : "READ",
+			ret < 0 ? "poll failed" : ibv_wc_status_str(wc.status));
+		errno = EIO;
+		return -1;
+	}
+	return 0;
+}
+
+static bool op_mr_register(void)
+{
+	int t = pick_target(false), nr, ret;
+	struct target *tg = &targets[t];
+	bool writable = chance(80), armed, fired;
+	long start;
+
+	if (!rdma.ctx || rdma.mr)
+		return false;
+	start = pick_range(tg, 32, &nr);
+	armed = inject_arm();
+	ret = rdma_register(&rdma, t, start, nr, writable);
+	fired = inject_disarm(armed);
+	note("mr_register %s %ld+%d %s: %s%s", tg->name, start, nr,
+	     writable ? "writable" : "read-only", ret ? strerror(errno) : "registered",
+	     fired ? " (fault injected)" : "");
+	check_pin_outcome(writable ? "writable ibv_reg_mr" : "read-only ibv_reg_mr", tg, start,
+			  nr, tg->pin_write_allowed || !writable, ret ? errno : 0, fired);
+	return true;
+}
+
+/* The NIC writes tagged pages into the region. */
+static bool op_mr_write(void)
+{
+	uint64_t tag = new_tag();
+	int first, n;
+
+	if (!rdma.mr || !rdma.pin.writable)
+		return false;
+	first = rnd_below(rdma.pin.nr);
+	n = 1 + rnd_below(rdma.pin.nr - first);
+	for (int i = 0; i < n; i++)
+		fill(rdma.buf + i * WORDS, tag + first + i);
+	if (rdma_transfer(&rdma, true, first, n)) {
+		check_failed("RDMA WRITE into %s: %s", targets[rdma.pin.target].name,
+			     strerror(errno));
+		return true;
+	}
+	for (int i = 0; i < n; i++)
+		device_wrote(&rdma.pin, first + i, tag + first + i);
+	note("mr_write %s %ld+%d", targets[rdma.pin.target].name, rdma.pin.start + first, n);
+	return true;
+}
+
+/* The NIC reads the region: each page must hold what the model says. */
+static bool op_mr_read(void)
+{
+	if (!rdma.mr)
+		return false;
+	memset(rdma.buf, 0xff, rdma.pin.nr * PAGE);
+	if (rdma_transfer(&rdma, false, 0, rdma.pin.nr)) {
+		check_failed("RDMA READ from %s: %s", targets[rdma.pin.target].name,
+			     strerror(errno));
+		return true;
+	}
+	for (int i = 0; i < rdma.pin.nr; i++) {
+		bool torn;
+		uint64_t tag = page_tag(rdma.buf + i * WORDS, &torn);
+
+		if (torn || tag != pinned_tag(&rdma.pin, i))
+			check_failed("RDMA READ: page %d of the region (%s page %ld, %s) holds %#"
+				     PRIx64 "%s, expected %#" PRIx64, i,
+				     targets[rdma.pin.target].name, rdma.pin.start + i,
+				     rdma.pin.orphan[i] < 0 ? "in the file" : "removed",
+				     tag, torn ? " (torn)" : "", pinned_tag(&rdma.pin, i));
+	}
+	note("mr_read %s %ld+%d", targets[rdma.pin.target].name, rdma.pin.start, rdma.pin.nr);
+	return true;
+}
+
+static bool op_mr_deregister(void)
+{
+	if (!rdma.mr)
+		return false;
+	note("mr_deregister %s", targets[rdma.pin.target].name);
+	if (ibv_dereg_mr(rdma.mr))
+		check_failed("ibv_dereg_mr: %s", strerror(errno));
+	rdma.mr = NULL;
+	rdma.pin.target = -1;
+	return true;
+}
+
+/*
+ * A child pins (through its own gup_test file, an io_uring registration or
+ * an RDMA memory region), has the device write, reports, and then is
+ * killed with SIGKILL or exits: the pins go with the process, without the
+ * pages being dirtied.
+ */
+enum pinner { BY_GUP_TEST, BY_URING, BY_RDMA };
+
 static bool op_kill_pinned(void)
 {
 	int t = pick_target(true), nr, report[2];
 	struct target *tg;
-	bool by_uring = chance(50), killed = chance(70);
+	enum pinner by = rnd_below(rdma.ctx ? 3 : 2);
+	bool by_uring = by == BY_URING, killed = chance(70);
+	static const char *const pinner_names[] = { "gup_test", "io_uring", "an RDMA region" };
 	long start;
 	uint64_t tag = new_tag();
 	struct pinned pin;
@@ -1009,7 +1325,7 @@ static bool op_kill_pinned(void)
 	long src = 0;
 	char result = 0;
 
-	if (t < 0 || (!by_uring && gup_pin.target >= 0))
+	if (t < 0 || (by == BY_GUP_TEST && gup_pin.target >= 0))
 		return false;
 	tg = &targets[t];
 	start = pick_range(tg, 32, &nr);
@@ -1029,6 +1345,15 @@ static bool op_kill_pinned(void)
 
 			if (ring_setup(&r, tg, start, nr, &fired) ||
 			    ring_read(&r, 0, nr, src) != (int)(nr * PAGE))
+				_exit(1);
+		} else if (by == BY_RDMA) {
+			struct rdma r = { .pin.target = -1 };
+
+			if (rdma_open(&r) || rdma_register(&r, t, start, nr, true))
+				_exit(1);
+			for (int i = 0; i < nr; i++)
+				fill(r.buf + i * WORDS, tag + i);
+			if (rdma_transfer(&r, true, 0, nr))
 				_exit(1);
 		} else {
 			struct pin_longterm_test args = {
@@ -1052,7 +1377,7 @@ static bool op_kill_pinned(void)
 	if (read(report[0], &result, 1) != 1 || result != 'k') {
 		waitpid(pid, &status, 0);
 		check_failed("a child could not pin %s %ld+%d by %s", tg->name, start, nr,
-			     by_uring ? "io_uring" : "gup_test");
+			     pinner_names[by]);
 		close(report[0]);
 		return true;
 	}
@@ -1067,7 +1392,7 @@ static bool op_kill_pinned(void)
 	/* The pins go with the process. */
 	settle_pins("after a process holding pins died");
 	note("kill_pinned %s %ld+%d by %s: %s", tg->name, start, nr,
-	     by_uring ? "io_uring" : "gup_test", killed ? "killed" : "exited");
+	     pinner_names[by], killed ? "killed" : "exited");
 	return true;
 }
 
@@ -1245,6 +1570,8 @@ static bool (*const op_fn[NR_OPS])(void) = {
 	[OP_PUNCH] = op_punch_hole, [OP_REMAP] = op_remap,
 	[OP_FORK_WRITE] = op_fork_write, [OP_KILL_PINNED] = op_kill_pinned,
 	[OP_UMOUNT] = op_umount_busy, [OP_BAD_INPUT] = op_bad_input,
+	[OP_MR_REG] = op_mr_register, [OP_MR_WRITE] = op_mr_write,
+	[OP_MR_READ] = op_mr_read, [OP_MR_DEREG] = op_mr_deregister,
 };
 
 static int current_op = -1;
@@ -1297,6 +1624,47 @@ static void verify_file(const char *name, int fd, long pages, uint64_t (*tag_of)
 	}
 }
 
+/*
+ * Pages of a disk file that are dirty in the page cache. After the final
+ * fsync there must be none: fsync writes every page, the ones that were
+ * pinned included, as nothing is pinned any more. This is checked before
+ * the file is read back, because an O_DIRECT read would itself first write
+ * the dirty pages it covers and so hide a page that fsync missed. The
+ * pages are found through a read-only mapping (a read fault dirties
+ * nothing) and /proc/self/pagemap, their flags in /proc/kpageflags.
+ */
+static long dirty_pages(const struct target *tg)
+{
+	int pagemap = open("/proc/self/pagemap", O_RDONLY);
+	int kpageflags = open("/proc/kpageflags", O_RDONLY);
+	volatile uint64_t *map;
+	long dirty = 0;
+
+	if (pagemap < 0 || kpageflags < 0)
+		die("/proc/self/pagemap or /proc/kpageflags");
+	map = mmap(NULL, tg->pages * PAGE, PROT_READ, MAP_SHARED, tg->fd, 0);
+	if (map == MAP_FAILED)
+		die("mmap %s", tg->name);
+	for (long p = 0; p < tg->pages; p++) {
+		uint64_t entry, flags;
+
+		(void)map[p * WORDS];
+		if (pread(pagemap, &entry, 8, ((uintptr_t)map / PAGE + p) * 8) != 8)
+			die("reading /proc/self/pagemap");
+		/* Present (bit 63); reclaim may have unmapped it since: clean then. */
+		if (!(entry >> 63))
+			continue;
+		if (pread(kpageflags, &flags, 8, (entry & ((1ULL << 55) - 1)) * 8) != 8)
+			die("reading /proc/kpageflags");
+		if (flags & (1ULL << KPF_DIRTY))
+			dirty++;
+	}
+	munmap((void *)map, tg->pages * PAGE);
+	close(pagemap);
+	close(kpageflags);
+	return dirty;
+}
+
 static uint64_t model_tag(long p, const void *ctx)
 {
 	return ((const struct target *)ctx)->model[p];
@@ -1341,7 +1709,7 @@ static void start_hog(long mib)
 static void finish(void)
 {
 	unsigned long bytes = 0, lost = 0, control_bytes = 0, control_lost = 0;
-	long held = -1, culled;
+	long held = -1, culled, dirty_after_fsync = 0;
 
 	inject = false;
 	if (hog_pid > 0) {
@@ -1351,6 +1719,11 @@ static void finish(void)
 	/* Release everything, each way once in a while. */
 	check_pinned_pages("at the end");
 	op_unpin();
+	op_mr_read();
+	op_mr_deregister();
+	if (rdma.buf_mr && ibv_dereg_mr(rdma.buf_mr))
+		check_failed("ibv_dereg_mr of the buffer: %s", strerror(errno));
+	rdma_buffer_pins = 0;
 	for (int k = 0; k < NR_RINGS; k++)
 		ring_teardown(&rings[k], chance(50));
 	settle_pins("after releasing everything");
@@ -1362,7 +1735,11 @@ static void finish(void)
 		munmap(tg->map, max_pages * PAGE);
 		if (fsync(tg->fd))
 			check_failed("final fsync of %s: %s", tg->name, strerror(errno));
+		if (tg->dio_fd >= 0)
+			dirty_after_fsync += dirty_pages(tg);
 	}
+	if (dirty_after_fsync)
+		check_failed("%ld pages still dirty after the final fsync", dirty_after_fsync);
 	write_file("/proc/sys/vm/drop_caches", "3");
 	/* drop_caches drained the per-CPU batches of folios going back. */
 	vmstat((const char *const []){ "nr_unevictable_pinned" }, &culled, 1);
@@ -1402,6 +1779,7 @@ static void finish(void)
 	printf("bytes_lost %lu\n", lost);
 	printf("control_bytes_verified %lu\n", control_bytes);
 	printf("control_bytes_changed %lu\n", control_lost);
+	printf("pages_dirty_after_final_fsync %ld\n", dirty_after_fsync);
 	printf("pins_held_at_end %ld\n", held);
 	printf("failed_checks %d\n", failures);
 }
@@ -1416,7 +1794,7 @@ int main(int argc, char **argv)
 	time_t last_report = 0;
 	int opt;
 
-	while ((opt = getopt(argc, argv, "t:s:p:m:Fv")) != -1) {
+	while ((opt = getopt(argc, argv, "t:s:p:m:r:Fv")) != -1) {
 		switch (opt) {
 		case 't':
 			seconds = atof(optarg);
@@ -1436,11 +1814,14 @@ int main(int argc, char **argv)
 			if (fail_nth_fd < 0)
 				die("/proc/thread-self/fail-nth");
 			break;
+		case 'r':
+			rdma_device = optarg;
+			break;
 		case 'v':
 			verbose = true;
 			break;
 		default:
-			fprintf(stderr, "usage: pin_stress [-t SECONDS] [-s SEED] [-p PAGES] [-m MIB] [-F] [-v] DIR...\n");
+			fprintf(stderr, "usage: pin_stress [-t SECONDS] [-s SEED] [-p PAGES] [-m MIB] [-r DEVICE] [-F] [-v] DIR...\n");
 			return 2;
 		}
 	}
@@ -1472,6 +1853,7 @@ int main(int argc, char **argv)
 		rings[k].pin.target = -1;
 		all_pins[1 + k] = &rings[k].pin;
 	}
+	all_pins[1 + NR_RINGS] = &rdma.pin;
 	/* Before the files exist, so that the hog holds none of them. */
 	if (hog_mib)
 		start_hog(hog_mib);
@@ -1483,6 +1865,11 @@ int main(int argc, char **argv)
 	}
 	open_target(&targets[nr_targets++], NULL, 0);
 	pins_base = pins_held();
+	if (rdma_device) {
+		if (rdma_open(&rdma))
+			die("RDMA device %s", rdma_device);
+		rdma_buffer_pins = MAX_PIN_PAGES;
+	}
 
 	clock_gettime(CLOCK_MONOTONIC, &start);
 	now = start;
