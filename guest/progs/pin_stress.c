@@ -8,7 +8,8 @@
  * MAP_SHARED mappings of files (and of a memfd), checked against a model of
  * what every page must hold. Runs in the guest, as root, with gup_test.
  *
- *   pin_stress [-t SECONDS] [-s SEED] [-p PAGES] [-m MIB] [-r DEVICE] [-F] [-v] DIR...
+ *   pin_stress [-t SECONDS] [-s SEED] [-p PAGES] [-m MIB] [-r DEVICE]
+ *              [-b BLOCKDEV] [-F] [-v] DIR...
  *     -t   how long the random mix runs (default 30 s)
  *     -m   a child keeps touching MIB of anonymous memory, for the caller's
  *          reclaim of the cgroup to push into swap
@@ -16,6 +17,8 @@
  *     -p   pages per file (default 256)
  *     -r   register RDMA memory regions on this (rxe) device, whose NIC
  *          writes and reads them
+ *     -b   also work on the page cache of this block device, whose
+ *          contents it overwrites (at least 2 * PAGES pages)
  *     -F   inject allocation failures (fail-nth: failslab and
  *          fail_page_alloc, which the caller enables) into the pin, sg
  *          release, io_uring registration and sync_file_range() calls
@@ -71,6 +74,7 @@
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/mount.h>
+#include <linux/fs.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
@@ -99,7 +103,8 @@
 struct target {
 	const char *name;	/* the path, or "memfd" */
 	char path[512];		/* empty for the memfd */
-	char dir[256];		/* empty for the memfd */
+	char dir[256];		/* empty for the memfd and a block device */
+	bool bdev;		/* a block device: fixed size, control pages after it */
 	int fd;
 	int dio_fd;		/* O_DIRECT, -1 for the memfd */
 	uint64_t *map;		/* MAP_SHARED of max_pages */
@@ -447,6 +452,49 @@ static void open_target(struct target *t, const char *dir, int index)
 	if (!t->model)
 		die("calloc");
 	set_size(t, max_pages / 2 + rnd_below(max_pages / 2) + 1);
+	map_target(t, NULL);
+}
+
+/*
+ * A block device (-b): its page cache, def_blk_aops, is the one a device
+ * pins through a MAP_SHARED mapping of /dev/...; it cannot be truncated or
+ * extended, and hole punching zeroes. The mix uses its first max_pages
+ * pages; the next max_pages are its control pages, written once.
+ */
+static void open_bdev_target(struct target *t, const char *path, int index)
+{
+	uint64_t page[WORDS], size;
+
+	snprintf(t->path, sizeof(t->path), "%s", path);
+	t->name = t->path;
+	t->bdev = true;
+	t->fd = open(path, O_RDWR);
+	t->dio_fd = open(path, O_RDWR | O_DIRECT);
+	if (t->fd < 0 || t->dio_fd < 0)
+		die("%s", path);
+	if (ioctl(t->fd, BLKGETSIZE64, &size))
+		die("BLKGETSIZE64 %s", path);
+	if (size < 2 * max_pages * PAGE) {
+		errno = ENOSPC;
+		die("%s is smaller than %ld pages", path, 2 * max_pages);
+	}
+	for (long p = 0; p < max_pages; p++) {
+		fill(page, CONTROL_TAG(index, p));
+		if (pwrite(t->fd, page, PAGE, (max_pages + p) * PAGE) != (ssize_t)PAGE)
+			die("write %s", path);
+	}
+	/* The mix starts from zeros, as a file does. */
+	memset(page, 0, PAGE);
+	for (long p = 0; p < max_pages; p++)
+		if (pwrite(t->fd, page, PAGE, p * PAGE) != (ssize_t)PAGE)
+			die("write %s", path);
+	if (fsync(t->fd))
+		die("fsync %s", path);
+	t->pin_write_allowed = true;
+	t->model = calloc(max_pages, sizeof(uint64_t));
+	if (!t->model)
+		die("calloc");
+	t->pages = max_pages;
 	map_target(t, NULL);
 }
 
@@ -933,6 +981,8 @@ static bool op_truncate(void)
 	struct target *tg = &targets[t];
 	long pages = 1 + rnd_below(tg->pages);
 
+	if (tg->bdev)
+		return false;
 	removed_from_file(t, pages, tg->pages);
 	set_size(tg, pages);
 	note("truncate %s to %ld pages", tg->name, pages);
@@ -945,7 +995,7 @@ static bool op_extend(void)
 	struct target *tg = &targets[t];
 	long pages = tg->pages + 1 + rnd_below(max_pages - tg->pages);
 
-	if (tg->pages >= max_pages)
+	if (tg->pages >= max_pages || tg->bdev)
 		return false;
 	/* Pages past the old end read as zeros. */
 	for (long p = tg->pages; p < pages; p++)
@@ -1601,8 +1651,9 @@ static enum op pick_op(void)
 }
 
 /* Read a file back (from the disk) and compare each page with its tag. */
-static void verify_file(const char *name, int fd, long pages, uint64_t (*tag_of)(long, const void *),
-			const void *ctx, unsigned long *bytes, unsigned long *lost)
+static void verify_file(const char *name, int fd, long first, long pages,
+			uint64_t (*tag_of)(long, const void *), const void *ctx,
+			unsigned long *bytes, unsigned long *lost)
 {
 	static uint64_t *buf;
 
@@ -1612,7 +1663,7 @@ static void verify_file(const char *name, int fd, long pages, uint64_t (*tag_of)
 		uint64_t want = tag_of(p, ctx), got;
 		bool torn;
 
-		if (pread(fd, buf, PAGE, p * PAGE) != (ssize_t)PAGE)
+		if (pread(fd, buf, PAGE, (first + p) * PAGE) != (ssize_t)PAGE)
 			die("reading back %s", name);
 		got = page_tag(buf, &torn);
 		*bytes += PAGE;
@@ -1749,23 +1800,29 @@ static void finish(void)
 		struct target *tg = &targets[t];
 		struct stat st;
 
-		if (fstat(tg->fd, &st) || st.st_size != tg->pages * (long)PAGE)
+		if (!tg->bdev && (fstat(tg->fd, &st) || st.st_size != tg->pages * (long)PAGE))
 			check_failed("%s is %lld bytes, expected %ld", tg->name,
 				     (long long)st.st_size, tg->pages * PAGE);
-		verify_file(tg->name, tg->dio_fd >= 0 ? tg->dio_fd : tg->fd, tg->pages,
+		verify_file(tg->name, tg->dio_fd >= 0 ? tg->dio_fd : tg->fd, 0, tg->pages,
 			    model_tag, tg, &bytes, &lost);
 	}
 	for (int t = 0; t < nr_targets; t++) {
 		char path[4096 + 16];
 		int fd;
 
+		if (targets[t].bdev) {
+			snprintf(path, sizeof(path), "%s's control pages", targets[t].path);
+			verify_file(path, targets[t].dio_fd, max_pages, max_pages, control_tag, &t,
+				    &control_bytes, &control_lost);
+			continue;
+		}
 		if (!targets[t].dir[0])
 			continue;
 		snprintf(path, sizeof(path), "%s/control-%d", targets[t].dir, t);
 		fd = open(path, O_RDONLY | O_DIRECT);
 		if (fd < 0)
 			die("%s", path);
-		verify_file(path, fd, max_pages, control_tag, &t, &control_bytes, &control_lost);
+		verify_file(path, fd, 0, max_pages, control_tag, &t, &control_bytes, &control_lost);
 		close(fd);
 	}
 
@@ -1791,10 +1848,11 @@ int main(int argc, char **argv)
 	struct timespec start, now;
 	unsigned long ops = 0;
 	long hog_mib = 0;
+	const char *bdev_path = NULL;
 	time_t last_report = 0;
 	int opt;
 
-	while ((opt = getopt(argc, argv, "t:s:p:m:r:Fv")) != -1) {
+	while ((opt = getopt(argc, argv, "t:s:p:m:r:b:Fv")) != -1) {
 		switch (opt) {
 		case 't':
 			seconds = atof(optarg);
@@ -1817,17 +1875,20 @@ int main(int argc, char **argv)
 		case 'r':
 			rdma_device = optarg;
 			break;
+		case 'b':
+			bdev_path = optarg;
+			break;
 		case 'v':
 			verbose = true;
 			break;
 		default:
-			fprintf(stderr, "usage: pin_stress [-t SECONDS] [-s SEED] [-p PAGES] [-m MIB] [-r DEVICE] [-F] [-v] DIR...\n");
+			fprintf(stderr, "usage: pin_stress [-t SECONDS] [-s SEED] [-p PAGES] [-m MIB] [-r DEVICE] [-b BLOCKDEV] [-F] [-v] DIR...\n");
 			return 2;
 		}
 	}
-	if (optind >= argc || argc - optind + 1 > MAX_TARGETS || max_pages < 2) {
+	if (optind >= argc || argc - optind + 2 > MAX_TARGETS || max_pages < 2) {
 		fprintf(stderr, "pin_stress: give 1 to %d directories and at least 2 pages\n",
-			MAX_TARGETS - 1);
+			MAX_TARGETS - 2);
 		return 2;
 	}
 	for (int i = optind; i < argc; i++) {
@@ -1861,6 +1922,10 @@ int main(int argc, char **argv)
 	for (int i = optind; i < argc; i++) {
 		write_control(argv[i], nr_targets);
 		open_target(&targets[nr_targets], argv[i], nr_targets);
+		nr_targets++;
+	}
+	if (bdev_path) {
+		open_bdev_target(&targets[nr_targets], bdev_path, nr_targets);
 		nr_targets++;
 	}
 	open_target(&targets[nr_targets++], NULL, 0);
