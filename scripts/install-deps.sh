@@ -10,7 +10,7 @@ packages=(
 	git perl python3 sparse libcap-dev libnuma-dev
 	# the guest: QEMU, scratch filesystems, the userspace the scenarios use
 	qemu-system-x86 e2fsprogs xfsprogs util-linux fio liburing-dev
-	rdma-core ibverbs-utils libibverbs-dev perftest iproute2
+	rdma-core ibverbs-utils libibverbs-dev perftest iproute2 bindfs fuse3
 )
 
 missing=()

@@ -41,18 +41,18 @@
  * device writes there afterwards goes nowhere (the documented outcome), so
  * the model follows such a page separately.
  *
- * Checked while running: whether each pin is allowed (ext4 and memfd: yes;
- * a writable long-term pin of xfs: EFAULT), that a pinned page holds what
- * the model says (PIN_LONGTERM_TEST_READ, RDMA READ), that bad requests
- * fail with the expected error and leave the pins as they were, that syncs
- * succeed, and that the filesystems cannot be unmounted while in use. At
- * the end every
- * pin is released (by stop, sg release with or without dirtying,
- * unregistering, closing, deregistering), the files are fsynced (after
- * which no page of theirs may be dirty), the page cache is dropped, and
- * each file is read back (O_DIRECT for disk files): every page must hold
- * its model's tag, the control files their own, and nr_foll_pin_acquired
- * must again equal nr_foll_pin_released.
+ * Checked while running: whether each pin is allowed (ext4, memfd and the
+ * block device: yes; a writable long-term pin of xfs or FUSE: EFAULT),
+ * that a pinned page holds what the model says (PIN_LONGTERM_TEST_READ,
+ * RDMA READ), that bad requests fail with the expected error and leave the
+ * pins as they were, that syncs succeed, and that the filesystems cannot
+ * be unmounted while in use. At the end every pin is released (by stop, sg
+ * release with or without dirtying, unregistering, closing,
+ * deregistering), the files are fsynced (after which no page of theirs may
+ * be dirty), the page cache is dropped, and each file is read back
+ * (O_DIRECT for disk files, through the server for FUSE): every page must
+ * hold its model's tag, the control files their own, and
+ * nr_foll_pin_acquired must again equal nr_foll_pin_released.
  *
  * Prints "key value" lines (operation counts, faults injected, bytes
  * verified, bytes lost); exit 0 if every check passed, 1 if one failed,
@@ -99,14 +99,16 @@
 #define EXT4_MAGIC	0xEF53
 #define XFS_MAGIC	0x58465342
 #define TMPFS_MAGIC	0x01021994
+#define FUSE_MAGIC	0x65735546
 
 struct target {
 	const char *name;	/* the path, or "memfd" */
 	char path[512];		/* empty for the memfd */
 	char dir[256];		/* empty for the memfd and a block device */
 	bool bdev;		/* a block device: fixed size, control pages after it */
+	bool fuse;		/* on FUSE: no O_DIRECT, hole punching may be missing */
 	int fd;
-	int dio_fd;		/* O_DIRECT, -1 for the memfd */
+	int dio_fd;		/* O_DIRECT, -1 for the memfd and FUSE */
 	uint64_t *map;		/* MAP_SHARED of max_pages */
 	long pages;		/* current size in pages */
 	uint64_t *model;	/* max_pages tags */
@@ -429,10 +431,13 @@ static void open_target(struct target *t, const char *dir, int index)
 		t->name = t->path;
 		unlink(t->path);
 		t->fd = open(t->path, O_RDWR | O_CREAT, 0644);
-		if (t->fd < 0)
+		if (t->fd < 0 || fstatfs(t->fd, &sfs))
 			die("%s", t->path);
-		t->dio_fd = open(t->path, O_RDWR | O_DIRECT);
-		if (t->dio_fd < 0)
+		/* A FUSE server need not take O_DIRECT's alignment through. */
+		t->fuse = sfs.f_type == FUSE_MAGIC;
+		if (!t->fuse)
+			t->dio_fd = open(t->path, O_RDWR | O_DIRECT);
+		if (!t->fuse && t->dio_fd < 0)
 			die("O_DIRECT %s", t->path);
 	} else {
 		t->name = "memfd";
@@ -444,9 +449,9 @@ static void open_target(struct target *t, const char *dir, int index)
 		die("fstatfs %s", t->name);
 	t->pin_write_allowed = sfs.f_type == EXT4_MAGIC || sfs.f_type == TMPFS_MAGIC;
 	if (sfs.f_type != EXT4_MAGIC && sfs.f_type != TMPFS_MAGIC &&
-	    sfs.f_type != XFS_MAGIC) {
+	    sfs.f_type != XFS_MAGIC && sfs.f_type != FUSE_MAGIC) {
 		errno = EINVAL;
-		die("%s: only ext4, xfs and memfd have a known outcome", t->name);
+		die("%s: only ext4, xfs, FUSE and memfd have a known outcome", t->name);
 	}
 	t->model = calloc(max_pages, sizeof(uint64_t));
 	if (!t->model)
@@ -1013,6 +1018,9 @@ static bool op_punch_hole(void)
 
 	if (fallocate(tg->fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE,
 		      start * PAGE, nr * PAGE)) {
+		/* The FUSE server may not implement it: nothing changed then. */
+		if (tg->fuse && errno == EOPNOTSUPP)
+			return false;
 		check_failed("punching a hole in %s: %s", tg->name, strerror(errno));
 		return true;
 	}
@@ -1786,7 +1794,7 @@ static void finish(void)
 		munmap(tg->map, max_pages * PAGE);
 		if (fsync(tg->fd))
 			check_failed("final fsync of %s: %s", tg->name, strerror(errno));
-		if (tg->dio_fd >= 0)
+		if (tg->path[0])
 			dirty_after_fsync += dirty_pages(tg);
 	}
 	if (dirty_after_fsync)
@@ -1819,7 +1827,7 @@ static void finish(void)
 		if (!targets[t].dir[0])
 			continue;
 		snprintf(path, sizeof(path), "%s/control-%d", targets[t].dir, t);
-		fd = open(path, O_RDONLY | O_DIRECT);
+		fd = open(path, O_RDONLY | (targets[t].fuse ? 0 : O_DIRECT));
 		if (fd < 0)
 			die("%s", path);
 		verify_file(path, fd, 0, max_pages, control_tag, &t, &control_bytes, &control_lost);
