@@ -34,10 +34,10 @@ guest-tests: ## guest tests alone on TREE's kernel (base shows what the series f
 	scripts/build-tests.sh $(TREE)
 	scripts/guest-tests.sh $(TREE) $(GUEST_TESTS)
 
-bench-reclaim: ## benchmark base vs series kernels (pins under reclaim, gup, O_DIRECT, pinned writeback): ROUNDS=3 CONFIG=release ICOUNT=1
+bench-reclaim: ## benchmark base vs series kernels (pins under reclaim, gup, O_DIRECT, fixed buffers, pinned writeback): ROUNDS=3 CONFIG=release ICOUNT=1 ONLY="gup fio"
 	scripts/build-tests.sh base
 	scripts/build-tests.sh series
-	scripts/bench-reclaim.sh --rounds $(ROUNDS) $(bench_config) $(if $(filter 1,$(ICOUNT)),--icount)
+	scripts/bench-reclaim.sh --rounds $(ROUNDS) $(bench_config) $(if $(filter 1,$(ICOUNT)),--icount) $(if $(ONLY),--only "$(ONLY)")
 
 stress: base ## pinned file-backed memory under a random mix of pins, writes, syncs, truncation, kills and injected faults: DURATION=600 SEED=n (seconds)
 	scripts/stress.sh --tree $(TREE) --seconds $(DURATION) $(if $(SEED),--seed $(SEED))

@@ -5,7 +5,7 @@
 # page cache from copies. guest/bench/pin-reclaim says what
 # is measured.
 #
-#   bench-reclaim.sh [--rounds N] [--config release|debug] [--icount]
+#   bench-reclaim.sh [--rounds N] [--config release|debug] [--icount] [--only GROUPS]
 #     --rounds N   boots per kernel (default 3), base and series turn about,
 #                  so that a slow spell of the host hits both alike
 #     --config C   kernel config (default release; without --config, falls
@@ -13,6 +13,8 @@
 #                  are not built)
 #     --icount     one-CPU TCG guests whose clock counts instructions
 #                  (run-guest.sh --icount): times that repeat, not real ones
+#     --only G     only these groups of cases, space-separated, of: reclaim
+#                  gup fio writeback release (default: all)
 #
 # Needs both kernels of that config built (make kernel TREE=... CONFIG=...)
 # and the guest programs and selftests of both trees (scripts/build-tests.sh,
@@ -20,8 +22,9 @@
 # Results in build/bench/reclaim/<stamp>/: <tree>-<i>.tsv (one boot's
 # numbers), <tree>-<i>.log (its guest output), <tree>-<i>.not-measured.txt
 # (what that guest could not measure, and why), summary.tsv and summary.md
-# (the table printed at the end). A guest that fails, or a kernel log with a
-# WARN/BUG/KASAN/lockdep report, aborts the benchmark.
+# (the table printed at the end), ratios.png (scripts/bench-plot.sh: the
+# hot-path figures as series/base speed). A guest that fails, or a kernel
+# log with a WARN/BUG/KASAN/lockdep report, aborts the benchmark.
 source "$(dirname "$0")/lib.sh"
 
 # A boot of the debug base kernel (KASAN, lockdep) took 9 minutes under TCG:
@@ -31,15 +34,23 @@ GUEST_TIMEOUT=3600
 rounds=3
 config=
 icount=()
+only=
 while [ $# -gt 0 ]; do
 	case $1 in
 	--rounds) rounds=$2; shift 2 ;;
 	--config) config=$2; shift 2 ;;
 	--icount) icount=(--icount); shift ;;
-	*) die "usage: bench-reclaim.sh [--rounds N] [--config release|debug] [--icount]" ;;
+	--only) only=$2; shift 2 ;;
+	*) die "usage: bench-reclaim.sh [--rounds N] [--config release|debug] [--icount] [--only GROUPS]" ;;
 	esac
 done
 [[ $rounds =~ ^[1-9][0-9]*$ ]] || die "--rounds wants a positive number, not '$rounds'"
+for group in $only; do
+	case $group in
+	reclaim | gup | fio | writeback | release) ;;
+	*) die "--only: unknown group '$group' (reclaim gup fio writeback release)" ;;
+	esac
+done
 
 bzimage() { echo "$(obj_dir "$1" "$2")/arch/x86/boot/bzImage"; }
 have_kernels() { [ -f "$(bzimage base "$1")" ] && [ -f "$(bzimage series "$1")" ]; }
@@ -81,6 +92,7 @@ boot_and_bench() {
 	"$PROJECT/scripts/run-guest.sh" --run "$run" --timeout "$GUEST_TIMEOUT" "${icount[@]}" \
 		"$(bzimage "$tree" "$config")" -- \
 		env PROGS="$BUILD/$tree/progs" SELFTESTS_MM="$BUILD/$tree/selftests/mm" \
+		${only:+BENCH_GROUPS="$only"} \
 		"$PROJECT/guest/bench/pin-reclaim" >"$output" 2>&1 || rc=$?
 	# run-guest.sh fails a run with a kernel report too; say which it was.
 	if ! "$PROJECT/scripts/check-guest-log.sh" "$run/console.log"; then
@@ -108,8 +120,9 @@ else
 	mode="accel ${ACCEL:-$(cat "$BUILD/kvm-probe" 2>/dev/null || echo auto)}, $(nproc) CPUs"
 fi
 patches=$(git -C "$REPO" rev-list --count "$BASE_TAG..series" 2>/dev/null || echo "?")
-title="pin-reclaim benchmark, $config kernels ($BASE_TAG; series: $patches patches), $rounds boot(s) of each, $mode"
+title="pin-reclaim benchmark${only:+ ($only)}, $config kernels ($BASE_TAG; series: $patches patches), $rounds boot(s) of each, $mode"
 echo
 "$PROJECT/scripts/bench-summary.py" "$out" "$title"
 echo
-log "results: $out (summary.tsv, summary.md, one .tsv and .log per boot)"
+"$PROJECT/scripts/bench-plot.sh" "$out/summary.tsv" "$out/ratios.png" "$title"
+log "results: $out (summary.tsv, summary.md, ratios.png, one .tsv and .log per boot)"
