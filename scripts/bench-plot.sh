@@ -28,6 +28,8 @@ awk -F'\t' '
 		printf "\"%s\" %.4f %.4f %.4f\n", $1, $6 / $3, $7 / $5, $8 / $4
 	}' "$tsv" >"$data"
 [ -s "$data" ] || die "no per-page time or IOPS with both kernels' figures in $tsv"
+# A long title in lines of at most 100 characters (gnuplot's "\n").
+title=$(printf '%s' "$title" | fold -s -w 100 | sed ':a;N;$!ba;s/\n/\\n/g')
 rows=$(wc -l <"$data")
 
 gnuplot <<-PLOT
@@ -36,6 +38,8 @@ gnuplot <<-PLOT
 	set title "$title"
 	set xlabel "series / base (speed; 1 = no change)"
 	set yrange [-1:$rows]
+	# At least 0.9 to 1.05, so that small differences look small.
+	set xrange [*<0.9:1.05<*]
 	set ytics nomirror
 	set grid x
 	set key off
