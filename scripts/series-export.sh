@@ -28,6 +28,10 @@ if [ "$count" -gt 0 ]; then
 	# so that an unchanged series exports unchanged.
 	newest=$(git -C "$REPO" log -1 --format=%aD "$BASE_TAG..HEAD")
 	sed -i "0,/^Date: /s/^Date: .*/Date: $newest/" "$PATCHES/0000-cover-letter.patch"
+	# A blank context line is a lone space, which reads as trailing
+	# whitespace wherever the patch files themselves are diffed or
+	# checked; git am takes an empty line as the same blank context.
+	sed -i 's/^ $//' "$PATCHES"/*.patch
 fi
 {
 	echo "# The series, in the order git am applies it (made by scripts/series-export.sh)."
