@@ -748,6 +748,22 @@ static bool op_device_write(void)
 }
 
 /* Through the pin, each pinned page must hold what the model says. */
+/* What was read through a pin, page by page, against the model. */
+static void compare_pinned(const struct pinned *pin, const uint64_t *buf, const char *when)
+{
+	for (int i = 0; i < pin->nr; i++) {
+		bool torn;
+		uint64_t tag = page_tag(buf + i * WORDS, &torn);
+
+		if (torn || tag != pinned_tag(pin, i))
+			check_failed("%s: pinned page %d (%s page %ld, %s) holds %#" PRIx64
+				     "%s, expected %#" PRIx64, when, i,
+				     targets[pin->target].name, pin->start + i,
+				     pin->orphan[i] < 0 ? "in the file" : "removed",
+				     tag, torn ? " (torn)" : "", pinned_tag(pin, i));
+	}
+}
+
 static void check_pinned_pages(const char *when)
 {
 	static uint64_t buf[MAX_PIN_PAGES * WORDS];
@@ -759,17 +775,7 @@ static void check_pinned_pages(const char *when)
 		check_failed("PIN_LONGTERM_TEST_READ %s: %s", when, strerror(errno));
 		return;
 	}
-	for (int i = 0; i < gup_pin.nr; i++) {
-		bool torn;
-		uint64_t tag = page_tag(buf + i * WORDS, &torn);
-
-		if (torn || tag != pinned_tag(&gup_pin, i))
-			check_failed("%s: pinned page %d (%s page %ld, %s) holds %#" PRIx64
-				     "%s, expected %#" PRIx64, when, i,
-				     targets[gup_pin.target].name, gup_pin.start + i,
-				     gup_pin.orphan[i] < 0 ? "in the file" : "removed",
-				     tag, torn ? " (torn)" : "", pinned_tag(&gup_pin, i));
-	}
+	compare_pinned(&gup_pin, buf, when);
 }
 
 static bool op_unpin(void)
@@ -1333,17 +1339,7 @@ static bool op_mr_read(void)
 			     strerror(errno));
 		return true;
 	}
-	for (int i = 0; i < rdma.pin.nr; i++) {
-		bool torn;
-		uint64_t tag = page_tag(rdma.buf + i * WORDS, &torn);
-
-		if (torn || tag != pinned_tag(&rdma.pin, i))
-			check_failed("RDMA READ: page %d of the region (%s page %ld, %s) holds %#"
-				     PRIx64 "%s, expected %#" PRIx64, i,
-				     targets[rdma.pin.target].name, rdma.pin.start + i,
-				     rdma.pin.orphan[i] < 0 ? "in the file" : "removed",
-				     tag, torn ? " (torn)" : "", pinned_tag(&rdma.pin, i));
-	}
+	compare_pinned(&rdma.pin, rdma.buf, "RDMA READ");
 	note("mr_read %s %ld+%d", targets[rdma.pin.target].name, rdma.pin.start, rdma.pin.nr);
 	return true;
 }
@@ -1373,7 +1369,7 @@ static bool op_kill_pinned(void)
 	int t = pick_target(true), nr, report[2];
 	struct target *tg;
 	enum pinner by = rnd_below(rdma.ctx ? 3 : 2);
-	bool by_uring = by == BY_URING, killed = chance(70);
+	bool killed = chance(70);
 	static const char *const pinner_names[] = { "gup_test", "io_uring", "an RDMA region" };
 	long start;
 	uint64_t tag = new_tag();
@@ -1387,7 +1383,7 @@ static bool op_kill_pinned(void)
 		return false;
 	tg = &targets[t];
 	start = pick_range(tg, 32, &nr);
-	if (by_uring)
+	if (by == BY_URING)
 		src = rnd_below(SRC_PAGES - nr + 1);
 	if (pipe(report))
 		die("pipe");
@@ -1397,7 +1393,7 @@ static bool op_kill_pinned(void)
 	if (!pid) {
 		inject = false;	/* the fail-nth file is the parent's */
 		close(report[0]);
-		if (by_uring) {
+		if (by == BY_URING) {
 			struct ring r = { .pin.target = -1 };
 			bool fired;
 
@@ -1442,7 +1438,7 @@ static bool op_kill_pinned(void)
 	close(report[0]);
 	pinned_in_file(&pin, t, start, nr, true);
 	for (int i = 0; i < nr; i++)
-		device_wrote(&pin, i, by_uring ? SRC_TAG(src + i) : tag + i);
+		device_wrote(&pin, i, by == BY_URING ? SRC_TAG(src + i) : tag + i);
 	if (killed)
 		kill(pid, SIGKILL);
 	if (waitpid(pid, &status, 0) != pid)
