@@ -28,6 +28,8 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "foll_pins.h"
+
 #ifndef AF_RDS
 #define AF_RDS 21
 #endif
@@ -44,32 +46,6 @@
 static void die(const char *what)
 {
 	fprintf(stderr, "rds_zcopy_pins: %s: %s\n", what, strerror(errno));
-	exit(2);
-}
-
-static long vmstat(const char *name)
-{
-	char key[64];
-	long value;
-	FILE *f;
-	int fd;
-
-	/* Fold the per-CPU deltas in, so that the counters are exact. */
-	fd = open("/proc/sys/vm/stat_refresh", O_WRONLY);
-	if (fd < 0 || write(fd, "1", 1) != 1)
-		die("/proc/sys/vm/stat_refresh");
-	close(fd);
-	f = fopen("/proc/vmstat", "r");
-	if (!f)
-		die("/proc/vmstat");
-	while (fscanf(f, "%63s %ld", key, &value) == 2) {
-		if (!strcmp(key, name)) {
-			fclose(f);
-			return value;
-		}
-	}
-	fclose(f);
-	fprintf(stderr, "rds_zcopy_pins: no %s in /proc/vmstat\n", name);
 	exit(2);
 }
 
@@ -100,7 +76,8 @@ static int rds_socket(const char *ip, unsigned short port,
 int main(int argc, char **argv)
 {
 	struct sockaddr_in from, to;
-	long acquired0, released0, acquired, released;
+	struct foll_pins before, now;
+	long acquired, released;
 	unsigned char *buf, *got;
 	int tx, rx, one = 1, waited;
 
@@ -121,8 +98,7 @@ int main(int argc, char **argv)
 	if (setsockopt(tx, SOL_SOCKET, SO_ZEROCOPY, &one, sizeof(one)))
 		die("SO_ZEROCOPY");
 
-	acquired0 = vmstat("nr_foll_pin_acquired");
-	released0 = vmstat("nr_foll_pin_released");
+	before = foll_pins_now();
 	for (int m = 0; m < MESSAGES; m++) {
 		/* A zerocopy send must carry a cookie for its notification. */
 		char control[CMSG_SPACE(sizeof(uint32_t))] = { 0 };
@@ -163,19 +139,20 @@ int main(int argc, char **argv)
 			return 1;
 		}
 	}
-	acquired = vmstat("nr_foll_pin_acquired") - acquired0;
+	acquired = foll_pins_now().acquired - before.acquired;
 	close(tx);
 	close(rx);
 
 	/* The messages are freed after the sockets: wait for the last unpin. */
 	for (waited = 0; waited < 50; waited++) {
-		released = vmstat("nr_foll_pin_released") - released0;
+		released = foll_pins_now().released - before.released;
 		if (released >= acquired)
 			break;
 		usleep(100 * 1000);
 	}
-	acquired = vmstat("nr_foll_pin_acquired") - acquired0;
-	released = vmstat("nr_foll_pin_released") - released0;
+	now = foll_pins_now();
+	acquired = now.acquired - before.acquired;
+	released = now.released - before.released;
 	printf("%d messages of %d bytes sent with MSG_ZEROCOPY and received: pins acquired %ld, released %ld\n",
 	       MESSAGES, MESSAGE, acquired, released);
 	if (acquired != released) {

@@ -21,6 +21,8 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include "foll_pins.h"
+
 #define PAGES 16
 
 static int failures;
@@ -31,50 +33,9 @@ static void die(const char *what)
 	exit(2);
 }
 
-static long vmstat(const char *name)
+static void expect_pins(const char *step, struct foll_pins before, long pages)
 {
-	char key[64];
-	long value;
-	FILE *f;
-	int fd;
-
-	/* Fold the per-CPU deltas in, so that the counters are exact. */
-	fd = open("/proc/sys/vm/stat_refresh", O_WRONLY);
-	if (fd < 0 || write(fd, "1", 1) != 1)
-		die("/proc/sys/vm/stat_refresh");
-	close(fd);
-	f = fopen("/proc/vmstat", "r");
-	if (!f)
-		die("/proc/vmstat");
-	while (fscanf(f, "%63s %ld", key, &value) == 2) {
-		if (!strcmp(key, name)) {
-			fclose(f);
-			return value;
-		}
-	}
-	fclose(f);
-	fprintf(stderr, "remote_access_pins: no %s in /proc/vmstat\n", name);
-	exit(2);
-}
-
-struct pins {
-	long acquired;
-	long released;
-};
-
-static struct pins pins_now(void)
-{
-	struct pins now = {
-		.acquired = vmstat("nr_foll_pin_acquired"),
-		.released = vmstat("nr_foll_pin_released"),
-	};
-
-	return now;
-}
-
-static void expect_pins(const char *step, struct pins before, long pages)
-{
-	struct pins now = pins_now();
+	struct foll_pins now = foll_pins_now();
 	long acquired = now.acquired - before.acquired;
 	long released = now.released - before.released;
 	int ok = acquired == pages && released == pages;
@@ -95,7 +56,7 @@ int main(int argc, char **argv)
 {
 	const size_t page = getpagesize(), size = PAGES * page;
 	char *map, *expected, *got;
-	struct pins before;
+	struct foll_pins before;
 	int fd, mem, dfd;
 
 	if (argc != 2) {
@@ -122,7 +83,7 @@ int main(int argc, char **argv)
 	if (mem < 0)
 		die("/proc/self/mem");
 
-	before = pins_now();
+	before = foll_pins_now();
 	if (pwrite(mem, expected, size, (off_t)(uintptr_t)map) != (ssize_t)size)
 		die("write to /proc/self/mem");
 	expect_pins("write through /proc/self/mem", before, PAGES);
@@ -131,7 +92,7 @@ int main(int argc, char **argv)
 		failures++;
 	}
 
-	before = pins_now();
+	before = foll_pins_now();
 	if (pread(mem, got, size, (off_t)(uintptr_t)map) != (ssize_t)size)
 		die("read from /proc/self/mem");
 	expect_pins("read through /proc/self/mem", before, PAGES);

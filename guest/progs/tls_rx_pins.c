@@ -30,6 +30,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "foll_pins.h"
+
 #ifndef SOL_TLS
 #define SOL_TLS 282
 #endif
@@ -41,32 +43,6 @@
 static void die(const char *what)
 {
 	fprintf(stderr, "tls_rx_pins: %s: %s\n", what, strerror(errno));
-	exit(2);
-}
-
-static long vmstat(const char *name)
-{
-	char key[64];
-	long value;
-	FILE *f;
-	int fd;
-
-	/* Fold the per-CPU deltas in, so that the counters are exact. */
-	fd = open("/proc/sys/vm/stat_refresh", O_WRONLY);
-	if (fd < 0 || write(fd, "1", 1) != 1)
-		die("/proc/sys/vm/stat_refresh");
-	close(fd);
-	f = fopen("/proc/vmstat", "r");
-	if (!f)
-		die("/proc/vmstat");
-	while (fscanf(f, "%63s %ld", key, &value) == 2) {
-		if (!strcmp(key, name)) {
-			fclose(f);
-			return value;
-		}
-	}
-	fclose(f);
-	fprintf(stderr, "tls_rx_pins: no %s in /proc/vmstat\n", name);
 	exit(2);
 }
 
@@ -125,6 +101,7 @@ static void tls_pair(int *tx, int *rx)
 int main(int argc, char **argv)
 {
 	unsigned char *sent, *recvbuf, *ondisk;
+	struct foll_pins before, now;
 	long acquired, released;
 	const char *path = NULL;
 	int tx, rx, fd = -1;
@@ -159,8 +136,7 @@ int main(int argc, char **argv)
 	memset(recvbuf, 0, TOTAL);
 
 	tls_pair(&tx, &rx);
-	acquired = vmstat("nr_foll_pin_acquired");
-	released = vmstat("nr_foll_pin_released");
+	before = foll_pins_now();
 
 	sender = fork();
 	if (sender < 0)
@@ -189,8 +165,9 @@ int main(int argc, char **argv)
 		die("sender");
 	close(rx);
 
-	acquired = vmstat("nr_foll_pin_acquired") - acquired;
-	released = vmstat("nr_foll_pin_released") - released;
+	now = foll_pins_now();
+	acquired = now.acquired - before.acquired;
+	released = now.released - before.released;
 	printf("%s: %d records of %d bytes received: pins acquired %ld, released %ld\n",
 	       path ? "ext4 MAP_SHARED buffer" : "anonymous buffer",
 	       RECORDS, RECORD, acquired, released);

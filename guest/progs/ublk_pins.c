@@ -32,6 +32,8 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include "foll_pins.h"
+
 #define QUEUE_DEPTH	8
 #define IO_BUF_BYTES	(128 << 10)
 #define DISK_BYTES	(8 << 20)
@@ -46,32 +48,6 @@ static atomic_int stopping;
 static void die(const char *what)
 {
 	fprintf(stderr, "ublk_pins: %s: %s\n", what, strerror(errno));
-	exit(2);
-}
-
-static long vmstat(const char *name)
-{
-	char key[64];
-	long value;
-	FILE *f;
-	int fd;
-
-	/* Fold the per-CPU deltas in, so that the counters are exact. */
-	fd = open("/proc/sys/vm/stat_refresh", O_WRONLY);
-	if (fd < 0 || write(fd, "1", 1) != 1)
-		die("/proc/sys/vm/stat_refresh");
-	close(fd);
-	f = fopen("/proc/vmstat", "r");
-	if (!f)
-		die("/proc/vmstat");
-	while (fscanf(f, "%63s %ld", key, &value) == 2) {
-		if (!strcmp(key, name)) {
-			fclose(f);
-			return value;
-		}
-	}
-	fclose(f);
-	fprintf(stderr, "ublk_pins: no %s in /proc/vmstat\n", name);
 	exit(2);
 }
 
@@ -201,24 +177,9 @@ static void fill(unsigned char *buf, size_t size)
 		buf[i] = (unsigned char)(i * 13 + i / 4096);
 }
 
-struct pins {
-	long acquired;
-	long released;
-};
-
-static struct pins pins_now(void)
+static int check_pins(const char *step, struct foll_pins before)
 {
-	struct pins now = {
-		.acquired = vmstat("nr_foll_pin_acquired"),
-		.released = vmstat("nr_foll_pin_released"),
-	};
-
-	return now;
-}
-
-static int check_pins(const char *step, struct pins before)
-{
-	struct pins now = pins_now();
+	struct foll_pins now = foll_pins_now();
 	long acquired = now.acquired - before.acquired;
 	long released = now.released - before.released;
 	long pages = DATA_BYTES / getpagesize();
@@ -252,7 +213,7 @@ int main(void)
 	struct ublk_params params = { 0 };
 	unsigned char *data, *readback;
 	int failures = 0, res, dev;
-	struct pins before;
+	struct foll_pins before;
 	pthread_t queue;
 	char path[64];
 
@@ -321,7 +282,7 @@ int main(void)
 	if (dev < 0)
 		die(path);
 
-	before = pins_now();
+	before = foll_pins_now();
 	if (pwrite(dev, data, DATA_BYTES, 0) != DATA_BYTES || fsync(dev))
 		die("write to the ublk device");
 	failures += check_pins("buffered write and fsync (WRITE requests)", before);
@@ -331,7 +292,7 @@ int main(void)
 	}
 
 	drop_caches();
-	before = pins_now();
+	before = foll_pins_now();
 	if (pread(dev, readback, DATA_BYTES, 0) != DATA_BYTES)
 		die("read from the ublk device");
 	failures += check_pins("buffered read after drop_caches (READ requests)", before);

@@ -26,6 +26,8 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include "foll_pins.h"
+
 /*
  * The VMCI host ioctls are not UAPI headers; these copy the layouts of
  * include/linux/vmw_vmci_defs.h, drivers/misc/vmw_vmci/vmci_host.c and
@@ -82,52 +84,11 @@ static void die(const char *what)
 	exit(2);
 }
 
-static long vmstat(const char *name)
-{
-	char key[64];
-	long value;
-	FILE *f;
-	int fd;
-
-	/* Fold the per-CPU deltas in, so that the counters are exact. */
-	fd = open("/proc/sys/vm/stat_refresh", O_WRONLY);
-	if (fd < 0 || write(fd, "1", 1) != 1)
-		die("/proc/sys/vm/stat_refresh");
-	close(fd);
-	f = fopen("/proc/vmstat", "r");
-	if (!f)
-		die("/proc/vmstat");
-	while (fscanf(f, "%63s %ld", key, &value) == 2) {
-		if (!strcmp(key, name)) {
-			fclose(f);
-			return value;
-		}
-	}
-	fclose(f);
-	fprintf(stderr, "vmci_pins: no %s in /proc/vmstat\n", name);
-	exit(2);
-}
-
-struct pins {
-	long acquired;
-	long released;
-};
-
-static struct pins pins_now(void)
-{
-	struct pins now = {
-		.acquired = vmstat("nr_foll_pin_acquired"),
-		.released = vmstat("nr_foll_pin_released"),
-	};
-
-	return now;
-}
-
 /* Compare what a step pinned and unpinned with what it should have. */
-static void expect(const char *step, struct pins before, long acquired,
+static void expect(const char *step, struct foll_pins before, long acquired,
 		   long released)
 {
-	struct pins now = pins_now();
+	struct foll_pins now = foll_pins_now();
 	long got_acquired = now.acquired - before.acquired;
 	long got_released = now.released - before.released;
 	int ok = got_acquired == acquired && got_released == released;
@@ -172,7 +133,7 @@ int main(int argc, char **argv)
 	struct vmci_set_notify_info notify = { 0 };
 	struct vmci_init_blk init = { 0 };
 	const char *path = NULL;
-	struct pins before;
+	struct foll_pins before;
 	int version, fd;
 	char *mem;
 
@@ -198,7 +159,7 @@ int main(int argc, char **argv)
 		die("IOCTL_VMCI_INIT_CONTEXT");
 
 	/* The notify page: the first page of the mapping. */
-	before = pins_now();
+	before = foll_pins_now();
 	notify.notify_uva = (uintptr_t)mem;
 	if (ioctl(fd, IOCTL_VMCI_SET_NOTIFY, &notify) < 0)
 		die("IOCTL_VMCI_SET_NOTIFY");
@@ -209,7 +170,7 @@ int main(int argc, char **argv)
 	expect("notify page set", before, 1, 0);
 
 	/* A queue pair on the next four pages: the produce, then the consume queue. */
-	before = pins_now();
+	before = foll_pins_now();
 	alloc.handle.context = init.cid;
 	alloc.handle.resource = 1000;
 	alloc.peer = VMCI_INVALID_ID;
@@ -225,7 +186,7 @@ int main(int argc, char **argv)
 	}
 	expect("queue pair allocated", before, 2 * queue_pages, 0);
 
-	before = pins_now();
+	before = foll_pins_now();
 	detach.handle = alloc.handle;
 	if (ioctl(fd, IOCTL_VMCI_QUEUEPAIR_DETACH, &detach) < 0)
 		die("IOCTL_VMCI_QUEUEPAIR_DETACH");
@@ -236,7 +197,7 @@ int main(int argc, char **argv)
 	expect("queue pair detached", before, 0, 2 * queue_pages);
 
 	/* Closing the device destroys the context, which drops the notify page. */
-	before = pins_now();
+	before = foll_pins_now();
 	close(fd);
 	expect("context closed", before, 0, 1);
 
