@@ -11,6 +11,7 @@ packages=(
 	# the guest: QEMU, scratch filesystems, the userspace the scenarios use
 	qemu-system-x86 e2fsprogs xfsprogs util-linux fio liburing-dev
 	rdma-core ibverbs-utils libibverbs-dev perftest iproute2 bindfs fuse3
+	cryptsetup-bin dmsetup
 	# plotting benchmark results
 	gnuplot-nox
 )
