@@ -9,7 +9,7 @@ packages=(
 	build-essential flex bison bc cpio kmod libelf-dev libssl-dev ccache rsync xz-utils
 	git perl python3 sparse libcap-dev libnuma-dev
 	# the guest: QEMU, scratch filesystems, the userspace the scenarios use
-	qemu-system-x86 e2fsprogs xfsprogs util-linux fio liburing-dev
+	qemu-system-x86 e2fsprogs xfsprogs dosfstools util-linux fio liburing-dev
 	rdma-core ibverbs-utils libibverbs-dev perftest iproute2 bindfs fuse3
 	cryptsetup-bin dmsetup
 	# plotting benchmark results
