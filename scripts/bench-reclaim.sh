@@ -2,8 +2,7 @@
 # Benchmark the series against the base: long-term pins under memcg reclaim
 # (what the series is for), the short-pin and O_DIRECT paths whose unpin it
 # makes longer (which should not move), and the cost of writing back pinned
-# page cache from copies. guest/bench/pin-reclaim says what
-# is measured.
+# page cache. guest/bench/pin-reclaim says what is measured.
 #
 #   bench-reclaim.sh [--rounds N] [--config release|debug] [--icount] [--only GROUPS]
 #     --rounds N   boots per kernel (default 3), base and series turn about,
@@ -23,7 +22,9 @@
 # numbers), <tree>-<i>.log (its guest output), <tree>-<i>.not-measured.txt
 # (what that guest could not measure, and why), summary.tsv and summary.md
 # (the table printed at the end), ratios.png (scripts/bench-plot.sh: the
-# hot-path figures as series/base speed). A guest that fails, or a kernel
+# hot-path figures as series/base speed), writeback.png
+# (scripts/bench-plot-writeback.sh: pinned against unpinned writeback on the
+# series). A guest that fails, or a kernel
 # log with a WARN/BUG/KASAN/lockdep report, aborts the benchmark.
 source "$(dirname "$0")/lib.sh"
 
@@ -124,5 +125,14 @@ title="pin-reclaim benchmark${only:+ ($only)}, $config kernels ($BASE_TAG; serie
 echo
 "$PROJECT/scripts/bench-summary.py" "$out" "$title"
 echo
-"$PROJECT/scripts/bench-plot.sh" "$out/summary.tsv" "$out/ratios.png" "$title"
-log "results: $out (summary.tsv, summary.md, ratios.png, one .tsv and .log per boot)"
+plots=()
+# Hot-path ratios need the gup or fio group; the writeback plot its own.
+if [ -z "$only" ] || [[ " $only " == *" gup "* || " $only " == *" fio "* ]]; then
+	"$PROJECT/scripts/bench-plot.sh" "$out/summary.tsv" "$out/ratios.png" "$title"
+	plots+=(ratios.png)
+fi
+if [ -z "$only" ] || [[ " $only " == *" writeback "* ]]; then
+	"$PROJECT/scripts/bench-plot-writeback.sh" "$out/summary.tsv" "$out/writeback.png" "$title"
+	plots+=(writeback.png)
+fi
+log "results: $out (summary.tsv, summary.md, ${plots[*]:+${plots[*]}, }one .tsv and .log per boot)"

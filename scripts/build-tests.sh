@@ -3,13 +3,14 @@
 #   - the tree's mm selftests, installed with run_vmtests.sh into $BUILD/<tree>/selftests/mm
 #   - the project's guest programs (guest/progs/*.c), compiled against that
 #     tree's headers (mm/gup_test.h), into $BUILD/<tree>/progs
-# Needs the tree's debug kernel configured (its object directory provides the
-# exported uapi headers).
+# Needs one of the tree's kernels configured, debug or else release (its
+# object directory provides the exported uapi headers).
 source "$(dirname "$0")/lib.sh"
 
 tree=${1:?usage: build-tests.sh base|series}
 src=$(tree_dir "$tree")
 obj=$(obj_dir "$tree" debug)
+[ -f "$obj/.config" ] || obj=$(obj_dir "$tree" release)
 [ -f "$obj/.config" ] || die "configure the $tree kernel first: scripts/build-kernel.sh $tree"
 
 out=$BUILD/$tree/selftests

@@ -1,0 +1,70 @@
+#!/usr/bin/env bash
+# Plot what writing back pinned page cache costs on the series, from a
+# benchmark's summary:
+#   bench-plot-writeback.sh SUMMARY_TSV PNG [TITLE]
+# SUMMARY_TSV is scripts/bench-summary.py's summary.tsv with the writeback
+# group's cases. One bar per measure and disk: the series' writeback
+# throughput for data a device wrote into a pinned range, relative to the
+# same data written by the CPU (unpinned system time / pinned system time),
+# so that 1 is "as cheap as unpinned"; the dashed line marks issue 7's goal
+# of 0.90. Measures: fsync_sys_ms (the fsync() calls alone) and
+# faults_fsync_sys_ms (plus the write faults through which the kernel
+# tracks the CPU's changes; the device's writes need none). Disks: the
+# virtio disk (pinned folios written in place) and the same disk with
+# stable_writes set (pinned folios written from copies). The whiskers span
+# the spread: the slowest pinned boot against the fastest unpinned boot,
+# and the other way round.
+source "$(dirname "$0")/lib.sh"
+
+tsv=${1:?usage: bench-plot-writeback.sh SUMMARY_TSV PNG [TITLE]}
+png=${2:?usage: bench-plot-writeback.sh SUMMARY_TSV PNG [TITLE]}
+title=${3:-pinned writeback relative to unpinned, series}
+command -v gnuplot >/dev/null || die "gnuplot is not installed (scripts/install-deps.sh)"
+
+data=$(mktemp)
+trap 'rm -f "$data"' EXIT
+# Columns: case metric base_median base_min base_max series_median series_min series_max ratio
+awk -F'\t' '
+	NR == 1 || $1 !~ /^writeback-/ || $6 == "" { next }
+	$2 == "fsync_sys_ms" || $2 == "faults_fsync_sys_ms" {
+		kind = $1; sub(/^writeback-/, "", kind)
+		stable = sub(/-stable$/, "", kind) ? "stable" : "plain"
+		med[kind, stable, $2] = $6; lo[kind, stable, $2] = $7; hi[kind, stable, $2] = $8
+	}
+	END {
+		split("fsync_sys_ms faults_fsync_sys_ms", metrics, " ")
+		split("plain stable", disks, " ")
+		for (m = 1; m <= 2; m++)
+			for (d = 1; d <= 2; d++) {
+				metric = metrics[m]; disk = disks[d]
+				if (med["pinned", disk, metric] == "" || med["unpinned", disk, metric] == "")
+					continue
+				name = (metric == "fsync_sys_ms" ? "fsync" : "faults + fsync") \
+					(disk == "plain" ? ", in place" : ", stable_writes (copies)")
+				printf "\"%s\" %.4f %.4f %.4f\n", name,
+					med["unpinned", disk, metric] / med["pinned", disk, metric],
+					lo["unpinned", disk, metric] / hi["pinned", disk, metric],
+					hi["unpinned", disk, metric] / lo["pinned", disk, metric]
+			}
+	}' "$tsv" >"$data"
+[ -s "$data" ] || die "no pinned and unpinned writeback figures of the series in $tsv"
+title=$(printf '%s' "$title" | fold -s -w 100 | sed ':a;N;$!ba;s/\n/\\n/g')
+rows=$(wc -l <"$data")
+
+gnuplot <<-PLOT
+	set terminal pngcairo size 1000,$((200 + 40 * rows)) font ",10" noenhanced
+	set output "$png"
+	set title "$title"
+	set xlabel "pinned / unpinned writeback throughput (system time; 1 = as cheap as unpinned)"
+	set yrange [-1:$rows]
+	set xrange [0:1.1<*]
+	set ytics nomirror
+	set grid x
+	set key off
+	set style fill solid 0.5
+	set arrow from 1, graph 0 to 1, graph 1 nohead lw 2 lc rgb "black"
+	set arrow from 0.9, graph 0 to 0.9, graph 1 nohead dt 2 lc rgb "red"
+	plot "$data" using 2:0:(0):2:(\$0 - 0.35):(\$0 + 0.35):yticlabels(1) with boxxyerrorbars lc rgb "steelblue", \
+	     "$data" using 2:0:3:4 with xerrorbars pt 7 ps 0.4 lc rgb "black"
+PLOT
+log "plotted $rows writeback ratios to $png"
