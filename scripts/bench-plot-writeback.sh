@@ -15,11 +15,11 @@
 # the spread: the slowest pinned boot against the fastest unpinned boot,
 # and the other way round.
 source "$(dirname "$0")/lib.sh"
+source "$(dirname "$0")/plot-lib.sh"
 
 tsv=${1:?usage: bench-plot-writeback.sh SUMMARY_TSV PNG [TITLE]}
 png=${2:?usage: bench-plot-writeback.sh SUMMARY_TSV PNG [TITLE]}
 title=${3:-pinned writeback relative to unpinned, series}
-command -v gnuplot >/dev/null || die "gnuplot is not installed (scripts/install-deps.sh)"
 
 data=$(mktemp)
 trap 'rm -f "$data"' EXIT
@@ -48,23 +48,7 @@ awk -F'\t' '
 			}
 	}' "$tsv" >"$data"
 [ -s "$data" ] || die "no pinned and unpinned writeback figures of the series in $tsv"
-title=$(printf '%s' "$title" | fold -s -w 100 | sed ':a;N;$!ba;s/\n/\\n/g')
-rows=$(wc -l <"$data")
-
-gnuplot <<-PLOT
-	set terminal pngcairo size 1000,$((200 + 40 * rows)) font ",10" noenhanced
-	set output "$png"
-	set title "$title"
-	set xlabel "pinned / unpinned writeback throughput (system time; 1 = as cheap as unpinned)"
-	set yrange [-1:$rows]
-	set xrange [0:1.1<*]
-	set ytics nomirror
-	set grid x
-	set key off
-	set style fill solid 0.5
-	set arrow from 1, graph 0 to 1, graph 1 nohead lw 2 lc rgb "black"
-	set arrow from 0.9, graph 0 to 0.9, graph 1 nohead dt 2 lc rgb "red"
-	plot "$data" using 2:0:(0):2:(\$0 - 0.35):(\$0 + 0.35):yticlabels(1) with boxxyerrorbars lc rgb "steelblue", \
-	     "$data" using 2:0:3:4 with xerrorbars pt 7 ps 0.4 lc rgb "black"
-PLOT
-log "plotted $rows writeback ratios to $png"
+plot_bars "$data" "$png" "$title" \
+	"pinned / unpinned writeback throughput (system time; 1 = as cheap as unpinned)" \
+	"[0:1.1<*]" 0 0.9 40
+log "plotted $(wc -l <"$data") writeback ratios to $png"
