@@ -9,9 +9,9 @@
 # so that 1 is "as cheap as unpinned"; the dashed line marks issue 7's goal
 # of 0.90. Measures: fsync_sys_ms (the fsync() calls alone) and
 # faults_fsync_sys_ms (plus the write faults through which the kernel
-# tracks the CPU's changes; the device's writes need none). Disks: the
-# virtio disk (pinned folios written in place) and the same disk with
-# stable_writes set (pinned folios written from copies). The whiskers span
+# tracks the CPU's changes; the device's writes need none). Disks: a
+# memory-backed null_blk disk (pinned folios written in place) and the
+# same disk with stable_writes set (pinned folios written from copies). The whiskers span
 # the spread: the slowest pinned boot against the fastest unpinned boot,
 # and the other way round.
 source "$(dirname "$0")/lib.sh"
