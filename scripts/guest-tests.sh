@@ -18,6 +18,8 @@ guest_rc=0
 	TAP_NUMBER="$TAP_NUMBER" TAP_RECORD=/run/out/results \
 	"$PROJECT/guest/run-tests" "$@" 2>"$BUILD/test/run-guest-$tree.log" || guest_rc=$?
 tap_absorb "$run/out/results"
+# Which machine the guest was: a CI log then tells TCG from KVM.
+sed -n 's/^run-guest.sh: accelerator: /# guest: /p' "$BUILD/test/run-guest-$tree.log"
 # The guest's own lines went to stdout as it ran; record them for a caller.
 [ -z "${TAP_RECORD:-}" ] || cat "$run/out/results" >>"$TAP_RECORD" 2>/dev/null || true
 

@@ -71,6 +71,7 @@ if [ $icount -eq 1 ]; then
 else
 	accel=($(choose_accel "$kernel"))
 fi
+log "accelerator: ${accel[*]}, $smp CPUs, $mem"
 
 set +e
 boot_guest "$kernel" "$run" "$timeout" -m "$mem" -smp "$smp" "${accel[@]}"
