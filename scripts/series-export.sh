@@ -23,6 +23,7 @@ rm -f "$PATCHES"/*.patch
 mkdir -p "$PATCHES"
 if [ "$count" -gt 0 ]; then
 	git -C "$REPO" format-patch -q --zero-commit --no-signature --base="$BASE_TAG" \
+		--subject-prefix="PATCH v$SERIES_REVISION" \
 		--cover-letter --cover-from-description=subject -o "$PATCHES" "$BASE_TAG..HEAD"
 	# The cover letter is dated now; date it like the newest patch instead,
 	# so that an unchanged series exports unchanged.

@@ -2,9 +2,13 @@
 /*
  * remote_access_pins: write and read a MAP_SHARED file mapping through
  * /proc/self/mem, which copies page by page through access_remote_vm(),
- * and check that each page copied was pinned and unpinned once
- * (nr_foll_pin_acquired/released in /proc/vmstat) and that what was
- * written reached the disk.
+ * and check that each page written was pinned and unpinned once
+ * (nr_foll_pin_acquired/released in /proc/vmstat), that reads took no
+ * pin, and that what was written reached the disk. Then read a forked
+ * child's anonymous memory, which it shares with its parent copy-on-write,
+ * through /proc/CHILD/mem: the child's pages must stay shared (the same
+ * page frames as the parent's in /proc/PID/pagemap), as a read pin would
+ * unshare them.
  *
  *   remote_access_pins PATH
  *
@@ -19,6 +23,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "foll_pins.h"
@@ -50,6 +55,88 @@ static void fill(char *buf, size_t size, int seed)
 {
 	for (size_t i = 0; i < size; i++)
 		buf[i] = (char)(seed + i * 7 + i / 4096);
+}
+
+/* The page frame of @addr in process @pid, from its pagemap; 0 if absent. */
+static uint64_t pfn_of(pid_t pid, const void *addr)
+{
+	char path[64];
+	uint64_t entry;
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/%d/pagemap", (int)pid);
+	fd = open(path, O_RDONLY);
+	if (fd < 0)
+		die(path);
+	if (pread(fd, &entry, sizeof(entry),
+		  (off_t)((uintptr_t)addr / getpagesize() * sizeof(entry))) != sizeof(entry))
+		die("pagemap read");
+	close(fd);
+	if (!(entry & (1ULL << 63)))
+		return 0;
+	return entry & ((1ULL << 55) - 1);
+}
+
+/*
+ * Read a forked child's copy-on-write anonymous pages through its
+ * /proc/PID/mem: they must still be the parent's page frames afterwards.
+ */
+static void read_child_keeps_cow(size_t page)
+{
+	const size_t size = PAGES * page;
+	int to_child[2], from_child[2], mem, unshared = 0;
+	char path[64], c, *anon, *got;
+	pid_t child;
+
+	anon = mmap(NULL, size, PROT_READ | PROT_WRITE,
+		    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (anon == MAP_FAILED)
+		die("mmap anonymous");
+	fill(anon, size, 3);
+	got = malloc(size);
+	if (!got || pipe(to_child) || pipe(from_child))
+		die("malloc or pipe");
+	child = fork();
+	if (child < 0)
+		die("fork");
+	if (child == 0) {
+		/* Touch nothing of anon: wait until the parent is done. */
+		if (write(from_child[1], "r", 1) != 1 || read(to_child[0], &c, 1) != 1)
+			_exit(2);
+		_exit(0);
+	}
+	if (read(from_child[0], &c, 1) != 1)
+		die("waiting for the child");
+
+	snprintf(path, sizeof(path), "/proc/%d/mem", (int)child);
+	mem = open(path, O_RDONLY);
+	if (mem < 0)
+		die(path);
+	if (pread(mem, got, size, (off_t)(uintptr_t)anon) != (ssize_t)size)
+		die("read from /proc/CHILD/mem");
+	if (memcmp(got, anon, size)) {
+		printf("reading the child's memory returned other data than it holds\n");
+		failures++;
+	}
+	for (size_t i = 0; i < PAGES; i++) {
+		uint64_t mine = pfn_of(getpid(), anon + i * page);
+		uint64_t theirs = pfn_of(child, anon + i * page);
+
+		if (!mine)
+			die("no page frame in pagemap (not root?)");
+		if (mine != theirs)
+			unshared++;
+	}
+	printf("read of a child's copy-on-write memory through /proc/PID/mem: %d of %d pages unshared (expected 0)%s\n",
+	       unshared, PAGES, unshared ? ": WRONG" : "");
+	if (unshared)
+		failures++;
+	close(mem);
+	if (write(to_child[1], "x", 1) != 1)
+		die("releasing the child");
+	waitpid(child, NULL, 0);
+	munmap(anon, size);
+	free(got);
 }
 
 int main(int argc, char **argv)
@@ -95,7 +182,7 @@ int main(int argc, char **argv)
 	before = foll_pins_now();
 	if (pread(mem, got, size, (off_t)(uintptr_t)map) != (ssize_t)size)
 		die("read from /proc/self/mem");
-	expect_pins("read through /proc/self/mem", before, PAGES);
+	expect_pins("read through /proc/self/mem", before, 0);
 	if (memcmp(got, expected, size)) {
 		printf("reading /proc/self/mem returned other data than was written\n");
 		failures++;
@@ -119,5 +206,7 @@ int main(int argc, char **argv)
 	close(mem);
 	munmap(map, size);
 	close(fd);
+
+	read_child_keeps_cow(page);
 	return failures ? 1 : 0;
 }

@@ -5,7 +5,7 @@
  * buffer that is a MAP_SHARED mapping of a file, then checks that the file
  * holds what the disk wrote into it. Runs in the guest.
  *
- *   uring_pinned_file [-n SLOTS] [-r ROUNDS] [-f EVERY] DIR
+ *   uring_pinned_file [-n SLOTS] [-r ROUNDS] [-f EVERY] [-l LOOPS] DIR
  *
  * DIR/uring-source holds ROUNDS * SLOTS blocks of 4 KiB, each with its own
  * pattern. DIR/uring-buffer (SLOTS blocks) is mapped MAP_SHARED and
@@ -20,7 +20,9 @@
  * At the end the buffer is unregistered (io_uring drops its pins without
  * dirtying the pages), unmapped and closed; the file is reopened, fsync()ed,
  * the page cache dropped, and the file read back: it must hold the last
- * round's blocks.
+ * round's blocks. With -l, all of that (mapping, registration, rounds,
+ * unregistration and check) LOOPS times over the same files: unpins that
+ * race with whatever else runs.
  *
  * Prints "refused ERRNO" if registering fails, otherwise
  * "rounds R slots S synced_checks C lost_blocks L" where L counts blocks
@@ -100,44 +102,31 @@ static unsigned int check_on_disk(const char *path, unsigned int slots,
 	return lost;
 }
 
-int main(int argc, char **argv)
+/*
+ * One pass: map the buffer file, register it, read ROUNDS rounds of source
+ * blocks into it (fsync and check every EVERY rounds), unregister, and
+ * check the file on disk. Returns the blocks lost; *checks counts checks.
+ */
+static unsigned int register_read_unregister(int src_fd, const char *buffer,
+					     unsigned int slots, unsigned int rounds,
+					     unsigned int every, void *scratch,
+					     unsigned int *checks)
 {
-	unsigned int slots = 32, rounds = 64, every = 8, checks = 0, lost = 0;
-	char source[4096], buffer[4096];
+	unsigned int lost = 0;
 	struct io_uring ring;
 	struct iovec iov;
-	void *scratch;
-	int opt, src_fd, buf_fd, ret;
+	int buf_fd, ret;
 	char *buf;
 
-	while ((opt = getopt(argc, argv, "n:r:f:")) != -1) {
-		switch (opt) {
-		case 'n': slots = atoi(optarg); break;
-		case 'r': rounds = atoi(optarg); break;
-		case 'f': every = atoi(optarg); break;
-		default: goto usage;
-		}
-	}
-	if (optind != argc - 1 || !slots || slots > 256 || !rounds || !every)
-		goto usage;
-	snprintf(source, sizeof(source), "%s/uring-source", argv[optind]);
-	snprintf(buffer, sizeof(buffer), "%s/uring-buffer", argv[optind]);
-
-	write_source(source, (uint64_t)rounds * slots);
-	src_fd = open(source, O_RDONLY | O_DIRECT);
-	buf_fd = open(buffer, O_RDWR | O_CREAT | O_TRUNC, 0644);
-	if (src_fd < 0 || buf_fd < 0)
-		die("opening the files");
-	if (ftruncate(buf_fd, (off_t)slots * BLOCK))
-		die("ftruncate");
+	buf_fd = open(buffer, O_RDWR);
+	if (buf_fd < 0)
+		die(buffer);
 	buf = mmap(NULL, (size_t)slots * BLOCK, PROT_READ | PROT_WRITE,
 		   MAP_SHARED, buf_fd, 0);
 	if (buf == MAP_FAILED)
 		die("mmap");
 	/* Fault the pages in writable, as an application filling it would. */
 	memset(buf, 0, (size_t)slots * BLOCK);
-	if (posix_memalign(&scratch, BLOCK, BLOCK))
-		die("posix_memalign");
 
 	ret = io_uring_queue_init(slots, &ring, 0);
 	if (ret < 0) {
@@ -149,7 +138,7 @@ int main(int argc, char **argv)
 	ret = io_uring_register_buffers(&ring, &iov, 1);
 	if (ret < 0) {
 		printf("refused %s\n", strerrorname_np(-ret));
-		return 1;
+		exit(1);
 	}
 
 	for (unsigned int round = 0; round < rounds; round++) {
@@ -184,7 +173,7 @@ int main(int argc, char **argv)
 			if (fsync(buf_fd))
 				die("fsync while registered");
 			lost += check_on_disk(buffer, slots, round, scratch);
-			checks++;
+			(*checks)++;
 		}
 	}
 
@@ -200,13 +189,51 @@ int main(int argc, char **argv)
 	close(buf_fd);
 	drop_caches();
 	lost += check_on_disk(buffer, slots, rounds - 1, scratch);
-	checks++;
+	(*checks)++;
+	return lost;
+}
 
-	printf("rounds %u slots %u synced_checks %u lost_blocks %u\n",
-	       rounds, slots, checks, lost);
+int main(int argc, char **argv)
+{
+	unsigned int slots = 32, rounds = 64, every = 8, loops = 1, checks = 0, lost = 0;
+	char source[4096], buffer[4096];
+	void *scratch;
+	int opt, src_fd, buf_fd;
+
+	while ((opt = getopt(argc, argv, "n:r:f:l:")) != -1) {
+		switch (opt) {
+		case 'n': slots = atoi(optarg); break;
+		case 'r': rounds = atoi(optarg); break;
+		case 'f': every = atoi(optarg); break;
+		case 'l': loops = atoi(optarg); break;
+		default: goto usage;
+		}
+	}
+	if (optind != argc - 1 || !slots || slots > 256 || !rounds || !every || !loops)
+		goto usage;
+	snprintf(source, sizeof(source), "%s/uring-source", argv[optind]);
+	snprintf(buffer, sizeof(buffer), "%s/uring-buffer", argv[optind]);
+
+	write_source(source, (uint64_t)rounds * slots);
+	src_fd = open(source, O_RDONLY | O_DIRECT);
+	buf_fd = open(buffer, O_RDWR | O_CREAT | O_TRUNC, 0644);
+	if (src_fd < 0 || buf_fd < 0)
+		die("opening the files");
+	if (ftruncate(buf_fd, (off_t)slots * BLOCK))
+		die("ftruncate");
+	close(buf_fd);
+	if (posix_memalign(&scratch, BLOCK, BLOCK))
+		die("posix_memalign");
+
+	for (unsigned int loop = 0; loop < loops; loop++)
+		lost += register_read_unregister(src_fd, buffer, slots, rounds,
+						 every, scratch, &checks);
+
+	printf("loops %u rounds %u slots %u synced_checks %u lost_blocks %u\n",
+	       loops, rounds, slots, checks, lost);
 	return lost ? 1 : 0;
 
 usage:
-	fprintf(stderr, "usage: uring_pinned_file [-n SLOTS] [-r ROUNDS] [-f EVERY] DIR\n");
+	fprintf(stderr, "usage: uring_pinned_file [-n SLOTS] [-r ROUNDS] [-f EVERY] [-l LOOPS] DIR\n");
 	return 2;
 }
