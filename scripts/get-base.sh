@@ -24,7 +24,9 @@ install_debian_source() {
 	local sudo=
 	[ "$(id -u)" -eq 0 ] || sudo=sudo
 	$sudo apt-get update -q
-	if apt-cache madison "$BASE_PACKAGE" | grep -q " $BASE_VERSION "; then
+	# Not "| grep -q": grep exits at the first match, and under pipefail
+	# madison's SIGPIPE would then read as "not in the archive".
+	if apt-cache madison "$BASE_PACKAGE" | grep -c " $BASE_VERSION " >/dev/null; then
 		DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -q "$BASE_PACKAGE=$BASE_VERSION"
 	else
 		log "WARNING: $BASE_PACKAGE $BASE_VERSION is not in the archive any more;"

@@ -19,6 +19,7 @@ for tree in base series; do
 done
 
 declare -A log_state
+mkdir -p "$BUILD/runs"
 for tree in base series; do
 	run=$BUILD/runs/scenario-$tree
 	log "booting the $tree kernel"
