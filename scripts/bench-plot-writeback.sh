@@ -11,7 +11,10 @@
 # faults_fsync_sys_ms (plus the write faults through which the kernel
 # tracks the CPU's changes; the device's writes need none). Disks: a
 # memory-backed null_blk disk (pinned folios written in place) and the
-# same disk with stable_writes set (pinned folios written from copies). The whiskers span
+# same disk with stable_writes set (pinned folios written from copies);
+# and the first: only the file's first page changed and pinned, its other
+# 64 MiB cached and clean (the fsync's cost should follow the pinned page,
+# not the page cache). The whiskers span
 # the spread: the slowest pinned boot against the fastest unpinned boot,
 # and the other way round.
 source "$(dirname "$0")/lib.sh"
@@ -28,19 +31,21 @@ awk -F'\t' '
 	NR == 1 || $1 !~ /^writeback-/ || $6 == "" { next }
 	$2 == "fsync_sys_ms" || $2 == "faults_fsync_sys_ms" {
 		kind = $1; sub(/^writeback-/, "", kind)
-		stable = sub(/-stable$/, "", kind) ? "stable" : "plain"
+		stable = sub(/-stable$/, "", kind) ? "stable" : sub(/-one$/, "", kind) ? "one" : "plain"
 		med[kind, stable, $2] = $6; lo[kind, stable, $2] = $7; hi[kind, stable, $2] = $8
 	}
 	END {
 		split("fsync_sys_ms faults_fsync_sys_ms", metrics, " ")
-		split("plain stable", disks, " ")
+		split("plain stable one", disks, " ")
 		for (m = 1; m <= 2; m++)
-			for (d = 1; d <= 2; d++) {
+			for (d = 1; d <= 3; d++) {
 				metric = metrics[m]; disk = disks[d]
 				if (med["pinned", disk, metric] == "" || med["unpinned", disk, metric] == "")
 					continue
 				name = (metric == "fsync_sys_ms" ? "fsync" : "faults + fsync") \
-					(disk == "plain" ? ", in place" : ", stable_writes (copies)")
+					(disk == "plain" ? ", in place" : \
+					 disk == "stable" ? ", stable_writes (copies)" : \
+					 ", 1 page of 64 MiB cached")
 				printf "\"%s\" %.4f %.4f %.4f\n", name,
 					med["unpinned", disk, metric] / med["pinned", disk, metric],
 					lo["unpinned", disk, metric] / hi["pinned", disk, metric],
