@@ -167,12 +167,12 @@ int main(int argc, char **argv)
 	close(fd);
 	unlink(path);
 
-	printf("fsync_ms\t%.1f\n", fsync_ms);
-	printf("fsync_sys_ms\t%.1f\n", fsync_sys_ms);
+	printf("fsync_ms\t%.3f\n", fsync_ms);
+	printf("fsync_sys_ms\t%.3f\n", fsync_sys_ms);
 	printf("mib_per_s\t%.1f\n",
 	       (double)changed * rounds / (1 << 20) / (fsync_ms / 1e3));
-	printf("change_sys_ms\t%.1f\n", change_sys_ms);
-	printf("faults_fsync_sys_ms\t%.1f\n", fsync_sys_ms + (pinned ? 0 : change_sys_ms));
+	printf("change_sys_ms\t%.3f\n", change_sys_ms);
+	printf("faults_fsync_sys_ms\t%.3f\n", fsync_sys_ms + (pinned ? 0 : change_sys_ms));
 	return 0;
 
 usage:
