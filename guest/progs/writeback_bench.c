@@ -32,13 +32,13 @@
  *
  * With -p 1 the rest of the file stays in the page cache, clean: the fsync()
  * of the pinned case then shows whether writing one pinned page costs in
- * proportion to the file's page cache (v1 of the series walked all of it)
+ * proportion to the file's page cache (v1 and v2 walked all of it)
  * or to the pages writeback cleaned while pinned.
  *
  * Prints "metric<TAB>value" lines: fsync_ms and fsync_sys_ms (totals),
- * mib_per_s (changed data over fsync_ms), change_sys_ms (the change phase's system time)
- * and faults_fsync_sys_ms (fsync plus the write faults: change_sys_ms for
- * unpinned, none for pinned).
+ * mib_per_s (changed data over fsync_ms), change_sys_ms (the change
+ * phase's system time) and faults_fsync_sys_ms (fsync plus the write
+ * faults: change_sys_ms for unpinned, none for pinned).
  * Exit: 0, 1 if the pinned range could not be pinned (the base refuses
  * long-term writable pins of ext4), 2 setup failure.
  */
