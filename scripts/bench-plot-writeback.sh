@@ -31,25 +31,26 @@ awk -F'\t' '
 	NR == 1 || $1 !~ /^writeback-/ || $6 == "" { next }
 	$2 == "fsync_sys_ms" || $2 == "faults_fsync_sys_ms" {
 		kind = $1; sub(/^writeback-/, "", kind)
-		stable = sub(/-stable$/, "", kind) ? "stable" : sub(/-one$/, "", kind) ? "one" : "plain"
-		med[kind, stable, $2] = $6; lo[kind, stable, $2] = $7; hi[kind, stable, $2] = $8
+		# The case: 64 MiB on a plain or a stable_writes disk, or one page of it.
+		variant = sub(/-stable$/, "", kind) ? "stable" : sub(/-one$/, "", kind) ? "one" : "plain"
+		med[kind, variant, $2] = $6; lo[kind, variant, $2] = $7; hi[kind, variant, $2] = $8
 	}
 	END {
 		split("fsync_sys_ms faults_fsync_sys_ms", metrics, " ")
-		split("plain stable one", disks, " ")
+		split("plain stable one", variants, " ")
 		for (m = 1; m <= 2; m++)
-			for (d = 1; d <= 3; d++) {
-				metric = metrics[m]; disk = disks[d]
-				if (med["pinned", disk, metric] == "" || med["unpinned", disk, metric] == "")
+			for (v = 1; v <= 3; v++) {
+				metric = metrics[m]; variant = variants[v]
+				if (med["pinned", variant, metric] == "" || med["unpinned", variant, metric] == "")
 					continue
 				name = (metric == "fsync_sys_ms" ? "fsync" : "faults + fsync") \
-					(disk == "plain" ? ", in place" : \
-					 disk == "stable" ? ", stable_writes (copies)" : \
+					(variant == "plain" ? ", in place" : \
+					 variant == "stable" ? ", stable_writes (copies)" : \
 					 ", 1 page of 64 MiB cached")
 				printf "\"%s\" %.4f %.4f %.4f\n", name,
-					med["unpinned", disk, metric] / med["pinned", disk, metric],
-					lo["unpinned", disk, metric] / hi["pinned", disk, metric],
-					hi["unpinned", disk, metric] / lo["pinned", disk, metric]
+					med["unpinned", variant, metric] / med["pinned", variant, metric],
+					lo["unpinned", variant, metric] / hi["pinned", variant, metric],
+					hi["unpinned", variant, metric] / lo["pinned", variant, metric]
 			}
 	}' "$tsv" >"$data"
 [ -s "$data" ] || die "no pinned and unpinned writeback figures of the series in $tsv"
