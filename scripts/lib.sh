@@ -24,7 +24,7 @@ BASE_TARBALL=/usr/src/linux-source-6.12.tar.xz
 BASE_TAG=base-6.12.117
 
 # The revision of the series as posted: patches/ is "[PATCH vN NN/MM]".
-SERIES_REVISION=2
+SERIES_REVISION=3
 
 # Fixed commit identity and dates for the base commit, so that its hash is the
 # same on every machine and patches/ can name it in base-commit.

@@ -7,7 +7,7 @@
  * (root, debugfs, CONFIG_GUP_TEST); the caller sets vm.dirty_bytes and the
  * writeback intervals (guest/tests/pinned-dirty-limits).
  *
- *   pinned_dirty [-s MIB] [-i SECONDS] [-w MIB] [-e] DIR
+ *   pinned_dirty [-s MIB] [-i SECONDS] [-w MIB] [-e] [-n] [-d DEV] DIR
  *     -s  size of the pinned range (default 48 MiB)
  *     -i  how long to watch the disk while nothing but the device writes
  *         (default 12 s; 0 skips the step)
@@ -15,8 +15,14 @@
  *     -e  before the first fsync, start writeback of the pinned range
  *         (sync_file_range(WRITE)) in a child whose page allocations all
  *         fail (fail_page_alloc with its task filter, set up by the
- *         caller): the snapshots cannot be allocated, so the folios must
- *         stay dirty; prints dirty_kib_after_failed_writeback.
+ *         caller): the quick allocation of each snapshot fails; prints
+ *         dirty_kib_after_failed_writeback.
+ *     -n  no fsync before the pin: writeback allocates the range's blocks
+ *     -d  with -e: once that writeback is done, compare the blocks that
+ *         the file's extents say are written (FIEMAP) with what DEV, the
+ *         disk DIR is on, holds there; prints exposed_pages, the pages
+ *         whose written extent holds something else (what the disk held
+ *         before, which a crash would expose).
  *
  * Steps: map DIR/pinned.data shared and write it; pin it writable through
  * gup_test (without FOLL_LONGTERM, which 6.12 refuses for file mappings);
@@ -39,6 +45,8 @@
 #include <time.h>
 #include <unistd.h>
 #include <sys/ioctl.h>
+#include <linux/fiemap.h>
+#include <linux/fs.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
@@ -185,6 +193,55 @@ static size_t lost_pages(const char *path, size_t size, long page_size,
 	return lost;
 }
 
+/*
+ * Pages of @fd that FIEMAP says are written on disk but whose blocks on
+ * @dev do not hold the file's contents: the extent was marked written
+ * before the data reached it.
+ */
+static size_t exposed_pages(int fd, const char *dev, size_t size, long page_size)
+{
+	enum { MAX_EXTENTS = 512 };
+	struct fiemap *fm = calloc(1, sizeof(*fm) +
+				   MAX_EXTENTS * sizeof(struct fiemap_extent));
+	char *disk, *cache;
+	size_t exposed = 0;
+	int dev_fd;
+
+	if (!fm)
+		die("calloc");
+	dev_fd = open(dev, O_RDONLY | O_DIRECT);
+	if (dev_fd < 0)
+		die(dev);
+	if (posix_memalign((void **)&disk, page_size, page_size) ||
+	    posix_memalign((void **)&cache, page_size, page_size))
+		die("posix_memalign");
+	fm->fm_length = size;
+	/* No FIEMAP_FLAG_SYNC: that would write the folios writeback left. */
+	fm->fm_extent_count = MAX_EXTENTS;
+	if (ioctl(fd, FS_IOC_FIEMAP, fm))
+		die("FS_IOC_FIEMAP");
+	for (unsigned int e = 0; e < fm->fm_mapped_extents; e++) {
+		struct fiemap_extent *x = &fm->fm_extents[e];
+
+		if (x->fe_flags & (FIEMAP_EXTENT_UNWRITTEN | FIEMAP_EXTENT_DELALLOC |
+				   FIEMAP_EXTENT_UNKNOWN))
+			continue;
+		for (__u64 off = 0; off < x->fe_length; off += page_size) {
+			if (pread(dev_fd, disk, page_size, x->fe_physical + off) != page_size)
+				die("reading the disk");
+			if (pread(fd, cache, page_size, x->fe_logical + off) != page_size)
+				die("reading the file");
+			if (memcmp(disk, cache, page_size))
+				exposed++;
+		}
+	}
+	free(disk);
+	free(cache);
+	free(fm);
+	close(dev_fd);
+	return exposed;
+}
+
 int main(int argc, char **argv)
 {
 	size_t size_mib = 48, writer_mib = 16;
@@ -193,19 +250,22 @@ int main(int argc, char **argv)
 	unsigned long long sectors;
 	char pinned[4096], writer[4096];
 	unsigned int idle_s = 12;
-	int enomem = 0;
+	int enomem = 0, fsync_first = 1;
+	const char *dev = NULL;
 	const uint64_t round2 = 2ULL << 32;
 	int opt, fd, gup_fd;
 	double start;
 	size_t size, lost;
 	char *map;
 
-	while ((opt = getopt(argc, argv, "s:i:w:e")) != -1) {
+	while ((opt = getopt(argc, argv, "s:i:w:end:")) != -1) {
 		switch (opt) {
 		case 's': size_mib = strtoul(optarg, NULL, 0); break;
 		case 'i': idle_s = strtoul(optarg, NULL, 0); break;
 		case 'w': writer_mib = strtoul(optarg, NULL, 0); break;
 		case 'e': enomem = 1; break;
+		case 'n': fsync_first = 0; break;
+		case 'd': dev = optarg; break;
 		default: goto usage;
 		}
 	}
@@ -227,7 +287,7 @@ int main(int argc, char **argv)
 	if (map == MAP_FAILED)
 		die("mmap");
 	memset(map, 0xaa, size);
-	if (fsync(fd))
+	if (fsync_first && fsync(fd))
 		die("fsync");
 
 	pin.addr = (uintptr_t)map;
@@ -241,6 +301,14 @@ int main(int argc, char **argv)
 		writeback_without_memory(fd, size);
 		printf("dirty_kib_after_failed_writeback %lu\n",
 		       meminfo_kib("Dirty"));
+		if (dev) {
+			/* Wait for that writeback only, without starting more. */
+			if (sync_file_range(fd, 0, size, SYNC_FILE_RANGE_WAIT_BEFORE |
+					    SYNC_FILE_RANGE_WAIT_AFTER))
+				die("sync_file_range(WAIT)");
+			printf("exposed_pages %zu\n",
+			       exposed_pages(fd, dev, size, page_size));
+		}
 	}
 	if (fsync(fd))
 		die("fsync while pinned");
@@ -276,6 +344,6 @@ int main(int argc, char **argv)
 	return lost ? 1 : 0;
 
 usage:
-	fprintf(stderr, "usage: pinned_dirty [-s MIB] [-i SECONDS] [-w MIB] [-e] DIR\n");
+	fprintf(stderr, "usage: pinned_dirty [-s MIB] [-i SECONDS] [-w MIB] [-e] [-n] [-d DEV] DIR\n");
 	return 2;
 }
