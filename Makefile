@@ -17,6 +17,13 @@ ICOUNT ?=
 DURATION ?= 600
 SEED ?=
 bench_config = $(if $(filter-out file,$(origin CONFIG)),--config $(CONFIG))
+bench_kernel_config = $(if $(filter-out file,$(origin CONFIG)),$(CONFIG),release)
+
+# What a target that builds or boots TREE's kernel needs first: for the
+# series, patches/ applied (series-apply.sh is safe to repeat: it moves the
+# branch only when that loses nothing, and says why otherwise); any other
+# tree (base, or a worktree under build/) is used as it is.
+tree_ready = $(if $(filter series,$(TREE)),apply,base)
 
 .PHONY: help run test guest-tests bench-reclaim stress base apply export kernel kernels tests guest deps clean distclean
 
@@ -29,17 +36,19 @@ run: ## main scenario: base and series kernels side by side on the headline (ext
 test: ## everything: series hygiene, series kernel build, guest tests, log check, harness self-test
 	scripts/test.sh
 
-guest-tests: ## guest tests alone on TREE's kernel (base shows what the series fixes): make guest-tests TREE=base GUEST_TESTS=longterm-pin
+guest-tests: $(tree_ready) ## guest tests alone on TREE's kernel (base shows what the series fixes): make guest-tests TREE=base GUEST_TESTS=longterm-pin
 	scripts/build-kernel.sh $(TREE) debug >/dev/null
 	scripts/build-tests.sh $(TREE)
 	scripts/guest-tests.sh $(TREE) $(GUEST_TESTS)
 
-bench-reclaim: ## benchmark base vs series kernels (pins under reclaim, gup, O_DIRECT, fixed buffers, pinned writeback): ROUNDS=3 CONFIG=release ICOUNT=1 ONLY="gup fio"
+bench-reclaim: apply ## benchmark base vs series kernels (pins under reclaim, gup, O_DIRECT, fixed buffers, pinned writeback): ROUNDS=3 CONFIG=release ICOUNT=1 ONLY="gup fio"
+	scripts/build-kernel.sh base $(bench_kernel_config) >/dev/null
+	scripts/build-kernel.sh series $(bench_kernel_config) >/dev/null
 	scripts/build-tests.sh base
 	scripts/build-tests.sh series
 	scripts/bench-reclaim.sh --rounds $(ROUNDS) $(bench_config) $(if $(filter 1,$(ICOUNT)),--icount) $(if $(ONLY),--only "$(ONLY)")
 
-stress: base ## pinned file-backed memory under a random mix of pins, writes, syncs, truncation, kills and injected faults: DURATION=600 SEED=n (seconds)
+stress: $(tree_ready) ## pinned file-backed memory under a random mix of pins, writes, syncs, truncation, kills and injected faults: DURATION=600 SEED=n (seconds)
 	scripts/stress.sh --tree $(TREE) --seconds $(DURATION) $(if $(SEED),--seed $(SEED))
 
 deps: ## install the Debian packages the harness needs
@@ -54,17 +63,18 @@ apply: base ## apply patches/ to the base: the series branch of build/series/lin
 export: ## write the series branch's commits back to patches/ (format-patch, cover letter, series)
 	scripts/series-export.sh
 
-kernel: base ## build one kernel: make kernel TREE=base|series CONFIG=debug|release
+kernel: $(tree_ready) ## build one kernel: make kernel TREE=base|series CONFIG=debug|release
 	scripts/build-kernel.sh $(TREE) $(CONFIG)
 
 kernels: apply ## build the base and series debug kernels
 	scripts/build-kernel.sh base debug
 	scripts/build-kernel.sh series debug
 
-tests: ## build the selftests and guest programs of TREE
+tests: $(tree_ready) ## build the selftests and guest programs of TREE
 	scripts/build-tests.sh $(TREE)
 
-guest: ## run CMD in a guest on the TREE:CONFIG kernel, e.g. make guest CMD='cat /proc/vmstat'
+guest: $(tree_ready) ## run CMD in a guest on the TREE:CONFIG kernel, e.g. make guest CMD='cat /proc/vmstat'
+	scripts/build-kernel.sh $(TREE) $(CONFIG) >/dev/null
 	scripts/run-guest.sh $(TREE):$(CONFIG) -- sh -c '$(CMD)'
 
 clean: ## remove guest run directories and test logs
