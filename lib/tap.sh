@@ -5,7 +5,8 @@
 #   tap_run NAME LOG COMMAND...               run COMMAND, output to LOG, report it:
 #                                             exit 0 pass, 4 skip (kselftest), else fail
 #   tap_absorb FILE                           count results another runner recorded
-#   tap_summary                               "N passed, N failed, N skipped"; status 1 on failures
+#   tap_summary                               the plan "1..N", then "N passed, N failed,
+#                                             N skipped"; status 1 on failures
 # TAP_NUMBER: the number of the last test already printed (default 0).
 # TAP_RECORD: if set, each result is also appended there as "STATUS NAME".
 
@@ -53,6 +54,9 @@ tap_absorb() {
 }
 
 tap_summary() {
+	# The plan comes last, as TAP allows: how many tests run (one per
+	# selftest a category holds) is known only at the end.
+	echo "1..$TAP_NUMBER"
 	echo "$tap_passed passed, $tap_failed failed, $tap_skipped skipped"
 	[ "$tap_failed" -eq 0 ]
 }
