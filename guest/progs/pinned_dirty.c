@@ -309,12 +309,12 @@ int main(int argc, char **argv)
 		printf("dirty_kib_after_failed_writeback %lu\n",
 		       meminfo_kib("Dirty"));
 		if (dev) {
+			size_t compared = 0, exposed;
+
 			/* Wait for that writeback only, without starting more. */
 			if (sync_file_range(fd, 0, size, SYNC_FILE_RANGE_WAIT_BEFORE |
 					    SYNC_FILE_RANGE_WAIT_AFTER))
 				die("sync_file_range(WAIT)");
-			size_t compared = 0, exposed;
-
 			exposed = exposed_pages(fd, dev, size, page_size, &compared);
 			printf("exposed_pages %zu\ncompared_pages %zu\n", exposed, compared);
 		}
