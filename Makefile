@@ -1,6 +1,13 @@
 # The front door: every command the README names is a target here.
 # Scripts live in scripts/ (host side) and guest/ (inside the guest).
 
+# The kernel the series is applied to: mainline (patches/) or 6.12 (the LTS
+# backport, backports/6.12/); BASE_VERSION= another Debian version of it.
+# 6.12 until the port to mainline lands. scripts/lib.sh has the details.
+BASE ?= 6.12
+BASE_VERSION ?=
+export BASE BASE_VERSION
+
 TREE ?= series
 CONFIG ?= debug
 CMD ?= uname -a
@@ -20,12 +27,12 @@ bench_config = $(if $(filter-out file,$(origin CONFIG)),--config $(CONFIG))
 bench_kernel_config = $(if $(filter-out file,$(origin CONFIG)),$(CONFIG),release)
 
 # What a target that builds or boots TREE's kernel needs first: for the
-# series, patches/ applied (series-apply.sh is safe to repeat: it moves the
+# series, BASE's patches applied (series-apply.sh is safe to repeat: it moves the
 # branch only when that loses nothing, and says why otherwise); any other
 # tree (base, or a worktree under build/) is used as it is.
 tree_ready = $(if $(filter series,$(TREE)),apply,base)
 
-.PHONY: help run test guest-tests bench-reclaim stress base apply export kernel kernels tests guest deps clean distclean
+.PHONY: help run test guest-tests bench-reclaim stress base apply export kernel config kernels tests guest deps clean distclean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | expand -t 16
@@ -54,17 +61,20 @@ stress: $(tree_ready) ## pinned file-backed memory under a random mix of pins, w
 deps: ## install the Debian packages the harness needs
 	scripts/install-deps.sh
 
-base: deps ## unpack the 6.12 base into build/series/linux (a git tree) and build/base/linux
+base: deps ## fetch and unpack BASE's kernel into build/BASE/series/linux (a git tree) and build/BASE/base/linux
 	scripts/get-base.sh
 
-apply: base ## apply patches/ to the base: the series branch of build/series/linux
+apply: base ## apply BASE's patches to the base: the series branch of build/BASE/series/linux
 	scripts/series-apply.sh
 
-export: ## write the series branch's commits back to patches/ (format-patch, cover letter, series)
+export: ## write the series branch's commits back to BASE's patches (format-patch, cover letter, series)
 	scripts/series-export.sh
 
 kernel: $(tree_ready) ## build one kernel: make kernel TREE=base|series CONFIG=debug|release
 	scripts/build-kernel.sh $(TREE) $(CONFIG)
+
+config: $(tree_ready) ## make and check one kernel's .config, without building: make config BASE=mainline CONFIG=release
+	scripts/build-kernel.sh $(TREE) $(CONFIG) --config-only
 
 kernels: apply ## build the base and series debug kernels
 	scripts/build-kernel.sh base debug
@@ -77,8 +87,8 @@ guest: $(tree_ready) ## run CMD in a guest on the TREE:CONFIG kernel, e.g. make 
 	scripts/build-kernel.sh $(TREE) $(CONFIG) >/dev/null
 	scripts/run-guest.sh $(TREE):$(CONFIG) -- sh -c '$(CMD)'
 
-clean: ## remove guest run directories and test logs
-	rm -rf build/runs build/test
+clean: ## remove guest run directories and test logs, of every base
+	rm -rf build/*/runs build/*/test
 
 distclean: ## remove build/ entirely (kernel trees, objects, runs)
 	rm -rf build

@@ -18,7 +18,7 @@
 # Needs both kernels of that config built (make kernel TREE=... CONFIG=...)
 # and the guest programs and selftests of both trees (scripts/build-tests.sh,
 # which make bench-reclaim runs first).
-# Results in build/bench/reclaim/<stamp>/: <tree>-<i>.tsv (one boot's
+# Results in build/BASE/bench/reclaim/<stamp>/: <tree>-<i>.tsv (one boot's
 # numbers), <tree>-<i>.log (its guest output), <tree>-<i>.not-measured.txt
 # (what that guest could not measure, and why), summary.tsv and summary.md
 # (the table printed at the end), ratios.png (scripts/bench-plot.sh: the
@@ -27,6 +27,7 @@
 # series). A guest that fails, or a kernel
 # log with a WARN/BUG/KASAN/lockdep report, aborts the benchmark.
 source "$(dirname "$0")/lib.sh"
+require_repo
 
 # A boot of the debug base kernel (KASAN, lockdep) took 9 minutes under TCG:
 # its reclaim scans 14 million pages of pinned anonymous memory. Room to spare.

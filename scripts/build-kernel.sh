@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Build a guest kernel: build-kernel.sh base|series [debug|release]
+# Build a guest kernel: build-kernel.sh base|series [debug|release] [--config-only]
 #   debug    config/guest.config + config/debug.config (KASAN, lockdep, DEBUG_VM, ...)
 #   release  config/guest.config only, for benchmarks
 # The config is allnoconfig plus the fragments, merged by the kernel's own
@@ -7,11 +7,14 @@
 # final .config, because merge_config.sh only warns when one is dropped.
 # Incremental: the config is remade only when a fragment changed, and
 # ccache serves objects the base and series trees have in common.
-# Prints the path of the bzImage on stdout.
+# Prints the path of the bzImage on stdout. --config-only stops after the
+# config is made and checked (it takes seconds: the check that the fragments
+# still fit a base, e.g. a new one).
 source "$(dirname "$0")/lib.sh"
 
-tree=${1:?usage: build-kernel.sh base|series [debug|release]}
+tree=${1:?usage: build-kernel.sh base|series [debug|release] [--config-only]}
 config=${2:-debug}
+config_only=${3:-}
 src=$(tree_dir "$tree")
 obj=$(obj_dir "$tree" "$config")
 require_repo
@@ -52,6 +55,10 @@ if [ ! -f "$obj/.config" ] || [ "$(cat "$obj/.fragments.sha256" 2>/dev/null)" !=
 	echo "$stamp" >"$obj/.fragments.sha256"
 fi
 check_config
+if [ "$config_only" = --config-only ]; then
+	log "$obj/.config has every option the fragments ask for (Linux $(make -s --no-print-directory -C "$src" kernelversion))"
+	exit 0
+fi
 
 log "building $tree ($config) in $obj"
 start=$SECONDS

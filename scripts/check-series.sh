@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Series hygiene, one TAP line per check (lib/tap.sh):
-#   - patches/ applies to the base with git am (series-apply.sh), and the
+#   - the series of BASE ($PATCHES) applies to the base with git am (series-apply.sh), and the
 #     kernel tree's series branch is that result
 #   - every patch has a Signed-off-by
 #   - every patch passes scripts/checkpatch.pl --strict from the base tree,
@@ -9,6 +9,7 @@
 #     MAINTAINERS (an existing F: pattern may cover it)
 source "$(dirname "$0")/lib.sh"
 source "$PROJECT/lib/tap.sh"
+require_repo
 out=$BUILD/test
 mkdir -p "$out"
 
@@ -17,7 +18,7 @@ tap_run "series: applies to $BASE_TAG with git am" "$out/series-apply.log" \
 
 mapfile -t patches < <(series_patches)
 if [ ${#patches[@]} -eq 0 ]; then
-	tap_result skip "series: patches signed off and checkpatch --strict clean" "patches/series is empty"
+	tap_result skip "series: patches signed off and checkpatch --strict clean" "${PATCHES#"$PROJECT"/}/series is empty"
 	exit 0
 fi
 for p in "${patches[@]}"; do

@@ -1,64 +1,119 @@
 #!/usr/bin/env bash
-# Make the base kernel tree: unpack the 6.12 source into $BUILD/series/linux as
-# a git repository whose first commit is the base (tagged $BASE_TAG), and add
-# a second worktree, $BUILD/base/linux, detached at that tag.
+# Make the base kernel tree of $BASE: unpack its source into
+# $BUILD/series/linux as a git repository whose first commit is the base,
+# tagged base-<version> after the version the unpacked tree says it is, and
+# add a second worktree, $BUILD/base/linux, detached at that tag.
 #
 # Source of the base, in order:
-#   BASE_SOURCE=/path/linux-6.12.117.tar.xz   a kernel.org (or any) tarball
-#   BASE_SOURCE=/path/to/linux                 a directory, e.g. your own tree
-#   (unset)                                    Debian's linux-source-6.12,
-#                                              installed from the archive if needed
-# Does nothing if the tree already exists (delete $BUILD/series and $BUILD/base to redo).
+#   BASE_SOURCE=/path/linux-7.3.4.tar.xz   a kernel.org (or any) tarball
+#   BASE_SOURCE=/path/to/linux             a directory, e.g. your own tree
+#   (unset)                                Debian's $BASE_PACKAGE at exactly
+#                                          $BASE_VERSION (lib.sh), downloaded
+#                                          with a private apt configuration
+# Does nothing if the tree already exists and was made from the same source;
+# stops if it was made from another one.
 source "$(dirname "$0")/lib.sh"
 
+# What the base commit and the tree's config record as its source.
+if [ -n "${BASE_SOURCE:-}" ]; then
+	source_desc=$BASE_SOURCE
+else
+	source_desc="Debian $BASE_PACKAGE $BASE_VERSION"
+fi
+
 if [ -d "$REPO/.git" ]; then
-	git -C "$REPO" rev-parse -q --verify "refs/tags/$BASE_TAG" >/dev/null ||
-		die "$REPO exists but has no tag $BASE_TAG: move it away and rerun"
+	have=$(git -C "$REPO" config harness.baseSource || echo "an unrecorded source")
+	[ "$have" = "$source_desc" ] ||
+		die "$REPO was made from $have, not $source_desc: move $BUILD away, or name what it holds (BASE_VERSION=, BASE_SOURCE=)"
+	require_repo
 	exit 0
 fi
 
-install_debian_source() {
-	local have
-	have=$(dpkg-query -W -f='${Version}' "$BASE_PACKAGE" 2>/dev/null || true)
-	[ "$have" = "$BASE_VERSION" ] && [ -f "$BASE_TARBALL" ] && return
-	local sudo=
-	[ "$(id -u)" -eq 0 ] || sudo=sudo
-	$sudo apt-get update -q
-	# Not "| grep -q": grep exits at the first match, and under pipefail
-	# madison's SIGPIPE would then read as "not in the archive".
-	if apt-cache madison "$BASE_PACKAGE" | grep -c " $BASE_VERSION " >/dev/null; then
-		DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -q "$BASE_PACKAGE=$BASE_VERSION"
-	else
-		log "WARNING: $BASE_PACKAGE $BASE_VERSION is not in the archive any more;"
-		log "WARNING: using the newest 6.12 it has. Results will not match the README's."
-		DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -q "$BASE_PACKAGE"
-	fi
+# Debian's package is downloaded, not installed, through an apt configuration
+# of our own under $BUILD_ROOT/apt: the machine's sources, lists and pinning
+# stay as they are, and bookworm machines can take trixie-backports' package
+# (it is architecture "all": a tarball and its changelog).
+# apt.conf there drops the machine's update hooks (appstream, packagekit),
+# which would act on the machine's own lists.
+apt_opts() {
+	local dir=$BUILD_ROOT/apt/$BASE
+	printf '%s\n' -c "$dir/apt.conf" -o "Dir::Etc::sourcelist=$dir/sources.list" \
+		-o Dir::Etc::sourceparts=/dev/null \
+		-o "Dir::State::Lists=$dir/lists" -o "Dir::Cache=$dir/cache" \
+		-o APT::Sandbox::User=root -o Debug::NoLocking=1
 }
 
-source_desc=
-if [ -n "${BASE_SOURCE:-}" ]; then
-	source_desc="$BASE_SOURCE"
-else
-	install_debian_source
-	BASE_SOURCE=$BASE_TARBALL
-	source_desc="Debian $BASE_PACKAGE $(dpkg-query -W -f='${Version}' "$BASE_PACKAGE")"
-fi
+# Prints the path of the downloaded .deb of $BASE_PACKAGE $BASE_VERSION.
+download_debian_source() {
+	set -e # not inherited by the $(...) this runs in
+	local dir=$BUILD_ROOT/apt/$BASE downloads=$BUILD_ROOT/downloads opts deb
+	mapfile -t opts < <(apt_opts)
+	deb=$downloads/${BASE_PACKAGE}_${BASE_VERSION/:/%3a}_all.deb
+	if [ -f "$deb" ]; then
+		echo "$deb"
+		return
+	fi
+	mkdir -p "$dir/lists/partial" "$dir/cache/archives/partial" "$downloads"
+	echo "deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] $BASE_ARCHIVE" >"$dir/sources.list"
+	printf '%s\n' '#clear APT::Update::Pre-Invoke;' '#clear APT::Update::Post-Invoke;' \
+		'#clear APT::Update::Post-Invoke-Success;' >"$dir/apt.conf"
+	log "reading Debian's archive: $BASE_ARCHIVE"
+	apt-get -q "${opts[@]}" update >"$dir/update.log" 2>&1 ||
+		{ cat "$dir/update.log" >&2; die "apt-get update of $BASE_ARCHIVE failed"; }
+	# awk reads madison's whole output: "| grep -q" would exit at the first
+	# match, and under pipefail madison's SIGPIPE would read as "missing"
+	# (as it once did here, at random).
+	local versions
+	versions=$(apt-cache "${opts[@]}" madison "$BASE_PACKAGE" | awk -F' *[|] *' '{ printf " %s", $2 }')
+	if [[ "$versions " != *" $BASE_VERSION "* ]]; then
+		log "Debian's archive ($BASE_ARCHIVE) has no $BASE_PACKAGE $BASE_VERSION."
+		log "It has:${versions:- no version of it}"
+		die "name one of them: make <target> BASE=$BASE BASE_VERSION=<version>"
+	fi
+	log "downloading $BASE_PACKAGE $BASE_VERSION"
+	(cd "$downloads" && apt-get -q "${opts[@]}" download "$BASE_PACKAGE=$BASE_VERSION" >"$dir/download.log" 2>&1) ||
+		{ cat "$dir/download.log" >&2; die "apt-get download $BASE_PACKAGE=$BASE_VERSION failed"; }
+	[ -f "$deb" ] || die "apt-get download did not write $deb"
+	echo "$deb"
+}
 
 tmp=$BUILD/series/linux.tmp
-rm -rf "$tmp"
+rm -rf "$tmp" "$tmp.deb"
 mkdir -p "$tmp"
-log "unpacking $BASE_SOURCE"
-if [ -d "$BASE_SOURCE" ]; then
-	rsync -a --exclude=/.git "$BASE_SOURCE"/ "$tmp"/
+if [ -n "${BASE_SOURCE:-}" ]; then
+	log "unpacking $BASE_SOURCE"
+	if [ -d "$BASE_SOURCE" ]; then
+		rsync -a --exclude=/.git "$BASE_SOURCE"/ "$tmp"/
+	else
+		tar -xf "$BASE_SOURCE" -C "$tmp" --strip-components=1
+	fi
+	description="Imported from $BASE_SOURCE."
 else
-	tar -xf "$BASE_SOURCE" -C "$tmp" --strip-components=1
+	deb=$(download_debian_source)
+	# The package must be what its file name says.
+	got=$(dpkg-deb -f "$deb" Package Version | sed 's/^[^:]*: //' | paste -sd' ')
+	[ "$got" = "$BASE_PACKAGE $BASE_VERSION" ] || die "$deb holds $got, not $BASE_PACKAGE $BASE_VERSION"
+	log "unpacking $BASE_PACKAGE.tar.xz from $(basename "$deb")"
+	# No pipelines: tar stops reading at the end-of-archive marker, and
+	# pipefail would take the writer's SIGPIPE on the padding for a failure.
+	dpkg-deb -x "$deb" "$tmp.deb"
+	tar -xJf "$tmp.deb/usr/src/$BASE_PACKAGE.tar.xz" -C "$tmp" --strip-components=1
+	rm -rf "$tmp.deb"
+	description="Imported from Debian's $BASE_PACKAGE $BASE_VERSION ($BASE_ARCHIVE):
+upstream Linux $BASE_KERNEL_VERSION with the patches Debian applies to it
+(the package says: \"$(dpkg-deb -f "$deb" Description | sed -n 1p)\")."
 fi
-[ -f "$tmp/Makefile" ] && [ -f "$tmp/mm/gup.c" ] || die "$BASE_SOURCE does not look like a kernel tree"
-version=$(make -s -C "$tmp" kernelversion)
+[ -f "$tmp/Makefile" ] && [ -f "$tmp/mm/gup.c" ] || die "$source_desc does not look like a kernel tree"
+
+# The version is the tree's own, never a constant of ours.
+version=$(make -s --no-print-directory -C "$tmp" kernelversion)
 case $version in
-6.12.*) ;;
-*) die "$BASE_SOURCE is Linux $version, not 6.12" ;;
+"${BASE_PACKAGE#linux-source-}".*) ;;
+*) die "$source_desc is Linux $version, not ${BASE_PACKAGE#linux-source-} (BASE=$BASE)" ;;
 esac
+if [ -z "${BASE_SOURCE:-}" ] && [ "$version" != "$BASE_KERNEL_VERSION" ]; then
+	die "Debian's $BASE_PACKAGE $BASE_VERSION unpacked as Linux $version, not $BASE_KERNEL_VERSION"
+fi
 
 log "making the git repository (Linux $version)"
 git -C "$tmp" init -q -b series
@@ -69,10 +124,11 @@ git -C "$tmp" add -A -f
 GIT_AUTHOR_NAME="Linux base" GIT_AUTHOR_EMAIL="base@localhost" \
 GIT_COMMITTER_NAME="Linux base" GIT_COMMITTER_EMAIL="base@localhost" \
 GIT_AUTHOR_DATE="$BASE_COMMIT_DATE" GIT_COMMITTER_DATE="$BASE_COMMIT_DATE" \
-	git -C "$tmp" commit -q -m "Linux $version" -m "Imported from $source_desc."
-git -C "$tmp" tag "$BASE_TAG"
+	git -C "$tmp" commit -q -m "Linux $version" -m "$description"
+git -C "$tmp" tag "base-$version"
+git -C "$tmp" config harness.baseSource "$source_desc"
 mv "$tmp" "$REPO"
 
 mkdir -p "$BUILD/base"
-git -C "$REPO" worktree add -q --detach "$BUILD/base/linux" "$BASE_TAG"
-log "base: $(git -C "$REPO" rev-parse --short "$BASE_TAG") ($BASE_TAG) from $source_desc"
+git -C "$REPO" worktree add -q --detach "$BUILD/base/linux" "base-$version"
+log "base: $(git -C "$REPO" rev-parse --short "base-$version") (base-$version) from $source_desc"

@@ -1,6 +1,14 @@
 # Shared settings and helpers for the host-side scripts. Source it, don't run it.
 #
-# Layout under $BUILD (ignored by git):
+# BASE names the kernel the series is applied to (docs/harness.md, "Bases"):
+#   mainline  Debian's linux-source-7.3 from trixie-backports: upstream
+#             7.3.4 with Debian's patches. Its series is patches/.
+#   6.12      Debian's linux-source-6.12 from bookworm-security: the LTS
+#             backport, backports/6.12/.
+# BASE_VERSION= takes another version of the same Debian package (a newer
+# 6.12.y, say); it gets a build directory of its own.
+#
+# Layout under $BUILD ($BUILD_ROOT/$BASE, ignored by git):
 #   series/linux        the kernel git tree you work in (branch "series")
 #   base/linux          a worktree of the same repository, detached at the base tag
 #   <tree>/obj-<config> object directories, one per kernel tree and config
@@ -8,26 +16,62 @@
 #   runs/               one directory per guest boot (console log, scratch disks, results)
 # base/ and series/ have the same shape on purpose: with CCACHE_BASEDIR the
 # compiler command lines of the two trees are identical, so a file the series
-# does not touch is compiled once for both.
+# does not touch is compiled once for both (and once for every BASE_VERSION
+# of one base).
 
 set -euo pipefail
 
+log() { printf '%s: %s\n' "$(basename "$0")" "$*" >&2; }
+die() { log "error: $*"; exit 1; }
+
 PROJECT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-BUILD=${BUILD:-$PROJECT/build}
-PATCHES=$PROJECT/patches
+BUILD_ROOT=${BUILD_ROOT:-$PROJECT/build}
+# Absolute: kernel builds, apt and the guest's 9p mount take it from other
+# directories.
+case $BUILD_ROOT in
+/*) ;;
+*) BUILD_ROOT=$PWD/$BUILD_ROOT ;;
+esac
+# The layout before there were two bases kept the trees in build/series.
+if [ -d "$BUILD_ROOT/series/linux/.git" ]; then
+	die "$BUILD_ROOT has the old one-base layout ($BUILD_ROOT/series/linux): export any work in it
+(make export with the old harness), then remove $BUILD_ROOT/{series,base,check,runs,test,bench}
+and any tree of your own there; the harness remakes them under $BUILD_ROOT/BASE/"
+fi
+
+# Until the port to mainline lands, the default base is 6.12.
+BASE=${BASE:-6.12}
+case $BASE in
+mainline)
+	BASE_PACKAGE=linux-source-7.3
+	BASE_DEFAULT_VERSION=7.3.4-1~bpo13+1
+	BASE_ARCHIVE="http://deb.debian.org/debian trixie-backports main"
+	PATCHES=$PROJECT/patches
+	# The revision of the series as posted: "[PATCH vN NN/MM]".
+	SERIES_REVISION=4
+	;;
+6.12)
+	BASE_PACKAGE=linux-source-6.12
+	BASE_DEFAULT_VERSION=6.12.117-1~deb12u1
+	BASE_ARCHIVE="http://deb.debian.org/debian-security bookworm-security main"
+	PATCHES=$PROJECT/backports/6.12
+	SERIES_REVISION=3
+	;;
+*) die "unknown BASE '$BASE' (mainline or 6.12)" ;;
+esac
+BASE_VERSION=${BASE_VERSION:-$BASE_DEFAULT_VERSION}
+# The kernel a Debian version holds: 6.12.117-1~deb12u1 is Linux 6.12.117.
+BASE_KERNEL_VERSION=${BASE_VERSION%%-*}
+export BASE BASE_VERSION
+if [ "$BASE_VERSION" = "$BASE_DEFAULT_VERSION" ]; then
+	BUILD=$BUILD_ROOT/$BASE
+else
+	BUILD=$BUILD_ROOT/$BASE_KERNEL_VERSION
+fi
 REPO=$BUILD/series/linux
 
-# The base: Debian's linux-source-6.12, the one kernel source every machine here can install.
-BASE_PACKAGE=linux-source-6.12
-BASE_VERSION=6.12.117-1~deb12u1
-BASE_TARBALL=/usr/src/linux-source-6.12.tar.xz
-BASE_TAG=base-6.12.117
-
-# The revision of the series as posted: patches/ is "[PATCH vN NN/MM]".
-SERIES_REVISION=3
-
 # Fixed commit identity and dates for the base commit, so that its hash is the
-# same on every machine and patches/ can name it in base-commit.
+# same on every machine and the patches can name it in base-commit.
 BASE_COMMIT_DATE="2025-11-14T12:00:00Z"
 
 export CCACHE_BASEDIR=$BUILD
@@ -41,12 +85,9 @@ export KBUILD_BUILD_HOST=harness
 
 JOBS=${JOBS:-$(nproc)}
 
-log() { printf '%s: %s\n' "$(basename "$0")" "$*" >&2; }
-die() { log "error: $*"; exit 1; }
-
 # tree_dir base|series|NAME -> the kernel source tree of that variant.
 # base and series are the harness's own; NAME is any other tree under
-# build/NAME/linux, e.g. a worktree of the series cut before a fix, to show
+# $BUILD/NAME/linux, e.g. a worktree of the series cut before a fix, to show
 # what a test does without it.
 tree_dir() {
 	case $1 in
@@ -60,12 +101,18 @@ tree_dir() {
 # obj_dir base|series CONFIG -> its object directory
 obj_dir() { echo "$BUILD/$1/obj-$2"; }
 
-# The patch files named by patches/series, in order, one per line.
+# The patch files named by $PATCHES/series, in order, one per line.
 series_patches() {
 	[ -f "$PATCHES/series" ] || return 0
 	grep -v -e '^[[:space:]]*#' -e '^[[:space:]]*$' "$PATCHES/series" | sed "s|^|$PATCHES/|"
 }
 
+# Checks that the kernel tree exists, and sets BASE_TAG to its base tag,
+# base-<the version of the tree unpacked> (get-base.sh).
 require_repo() {
-	[ -d "$REPO/.git" ] || die "no kernel tree at $REPO: run 'make base' first"
+	[ -d "$REPO/.git" ] || die "no kernel tree at $REPO: run 'make base BASE=$BASE' first"
+	BASE_TAG=$(git -C "$REPO" tag -l 'base-*')
+	case $BASE_TAG in
+	"" | *$'\n'*) die "$REPO has no single base-<version> tag (found: ${BASE_TAG:-none})" ;;
+	esac
 }

@@ -18,7 +18,7 @@
 #   --run DIR       use DIR as the run directory (made anew) instead
 #
 # The command's output is streamed to stdout. The kernel console goes to
-# build/runs/<run>/console.log, which is scanned afterwards: a WARN, BUG,
+# build/BASE/runs/<run>/console.log, which is scanned afterwards: a WARN, BUG,
 # KASAN, lockdep or similar report fails the run (exit 125) even when the
 # command succeeded. The run directory's path is printed on stderr.
 # ACCEL=tcg|kvm forces an accelerator; otherwise KVM is used only when a

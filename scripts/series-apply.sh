@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
-# Apply patches/ (in the order of patches/series) onto the base with git am,
-# and make the kernel tree's "series" branch that result.
+# Apply BASE's series ($PATCHES, in the order of its series file) onto the
+# base with git am, and make the kernel tree's "series" branch that result.
 #
 # The patches are first applied in a scratch worktree ($BUILD/check/linux),
 # which is also the check that they apply cleanly. The series branch is then
 # moved there only if that loses nothing: it is still at the base, or it
-# already has the same tree. If it holds work that patches/ does not (commits
+# already has the same tree. If it holds work that $PATCHES does not (commits
 # not exported, or uncommitted changes), this stops and says so; FORCE=1
 # discards that work.
 source "$(dirname "$0")/lib.sh"
@@ -50,14 +50,14 @@ log "${#patches[@]} patches apply cleanly to $BASE_TAG"
 current=$(git -C "$REPO" rev-parse HEAD)
 if [ "$(git -C "$REPO" rev-parse "HEAD^{tree}")" = "$(git -C "$check" rev-parse "HEAD^{tree}")" ] &&
 	git -C "$REPO" diff --quiet HEAD; then
-	log "the series branch already matches patches/"
+	log "the series branch already matches ${PATCHES#"$PROJECT"/}/"
 	exit 0
 fi
 if [ "${FORCE:-0}" != 1 ]; then
 	git -C "$REPO" diff --quiet HEAD ||
 		die "$REPO has uncommitted changes: commit and 'make export', or FORCE=1 to discard them"
 	[ "$current" = "$(git -C "$REPO" rev-parse "$BASE_TAG")" ] ||
-		die "$REPO has commits that patches/ lacks: 'make export' them, or FORCE=1 to discard them"
+		die "$REPO has commits that ${PATCHES#"$PROJECT"/}/ lacks: 'make export' them, or FORCE=1 to discard them"
 fi
 git -C "$REPO" checkout -q -B series
 git -C "$REPO" reset -q --hard "$applied"

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Export the kernel tree's commits since the base to patches/: git
+# Export the kernel tree's commits since the base to BASE's series ($PATCHES): git
 # format-patch output with a cover letter, and the series file.
 #
 # File names are NNNN-subject.patch, and the output is stable (no commit

@@ -7,7 +7,7 @@
 #      kernel log must have no WARN/BUG/KASAN/lockdep report
 #   4. the harness's own test: a WARN in the guest fails a run
 # Prints one TAP line per test and "N passed, N failed, N skipped"; exits
-# non-zero if anything failed. Logs: build/test/, build/runs/test-series/.
+# non-zero if anything failed. Logs: build/BASE/test/, build/BASE/runs/test-series/.
 # GUEST_TESTS="mm:gup_test longterm-pin" limits step 3 to those tests.
 source "$(dirname "$0")/lib.sh"
 source "$PROJECT/lib/tap.sh"
