@@ -22,7 +22,9 @@ count=$(git -C "$REPO" rev-list --count "$BASE_TAG..HEAD")
 rm -f "$PATCHES"/*.patch
 mkdir -p "$PATCHES"
 if [ "$count" -gt 0 ]; then
-	git -C "$REPO" format-patch -q --zero-commit --no-signature --base="$BASE_TAG" \
+	# --abbrev=12: git's default length follows the number of packed
+	# objects, which differs between machines and after a gc.
+	git -C "$REPO" format-patch -q --zero-commit --no-signature --abbrev=12 --base="$BASE_TAG" \
 		--subject-prefix="PATCH v$SERIES_REVISION" \
 		--cover-letter --cover-from-description=subject -o "$PATCHES" "$BASE_TAG..HEAD"
 	# The cover letter is dated now; date it like the newest patch instead,
