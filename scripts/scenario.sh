@@ -38,9 +38,10 @@ for tree in base series; do
 	fi
 done
 
+patch_count=$(git -C "$REPO" rev-list --count "$BASE_TAG..series")
 echo
 echo "Long-term pins of file-backed memory, Linux $(make -s --no-print-directory -C "$REPO" kernelversion): gup_test (1 MiB), then real clients"
-echo "base: $BASE_TAG; series: $(git -C "$REPO" rev-list --count "$BASE_TAG..series") patches from ${PATCHES#"$PROJECT"/}/"
+echo "base: $BASE_TAG; series: $patch_count patches from ${PATCHES#"$PROJECT"/}/"
 echo
 printf '%-40s %-12s %s\n' "mapping, pin" base series
 base_table=$BUILD/runs/scenario-base/out/longterm-pin.tsv
@@ -55,14 +56,12 @@ printf '%-40s %-12s %s\n' "guest kernel log" "${log_state[base]%% *}" "${log_sta
 # middle column of its table), run to the end and keep its kernel log
 # clean: otherwise the command fails, after the table, saying why. A base
 # without a series yet (mainline before the port) only shows the table.
-series_misses=()
 mapfile -t series_misses < <(awk -F'\t' '$3 != $2 { printf "%s: %s, expected %s\n", $1, $3, $2 }' "$series_table")
 [ "$(wc -l <"$series_table")" = "$(wc -l <"$base_table")" ] ||
 	series_misses+=("the series table has $(wc -l <"$series_table") rows, the base's $(wc -l <"$base_table")")
 [ "${guest_rc[series]}" = 0 ] ||
 	series_misses+=("the series guest exited ${guest_rc[series]} (see $BUILD/runs/scenario-series.out)")
 [ "${log_state[series]}" = clean ] || series_misses+=("series kernel log: ${log_state[series]}")
-patch_count=$(git -C "$REPO" rev-list --count "$BASE_TAG..series")
 echo
 echo "pinned: the pin was taken, the pinned pages held the mapping's data, and it was released."
 echo "EFAULT: refused by the kernel (mm/gup.c, writable_file_mapping_allowed())."
