@@ -22,11 +22,13 @@ make -C "$src" O="$obj" CC="ccache gcc" -j"$JOBS" headers >"$obj/headers.log" 2>
 # Plain gcc: mm/check_config.sh runs "$(CC) -c" with the first word of CC
 # only, so with "ccache gcc" it never finds liburing and gup_longterm loses
 # its io_uring cases. It records what it found in the source tree: probe
-# again on every build, as the packages may have changed.
-rm -f "$src"/tools/testing/selftests/mm/local_config.{h,mk}
+# again on every build, as the packages may have changed. 6.12 names the
+# header local_config.h, 7.3 local_config.h_gen.
+mm_src=$src/tools/testing/selftests/mm
+rm -f "$mm_src"/local_config.{h,h_gen,mk}
 make -k -C "$src/tools/testing/selftests" O="$obj" CC=gcc -j"$JOBS" \
 	TARGETS=mm >"$obj/selftests.log" 2>&1 || true
-grep -q LOCAL_CONFIG_HAVE_LIBURING "$src/tools/testing/selftests/mm/local_config.h" ||
+grep -qs LOCAL_CONFIG_HAVE_LIBURING "$mm_src/local_config.h" "$mm_src/local_config.h_gen" ||
 	die "the mm selftests did not find liburing (install liburing-dev)"
 broken=$(sed -n 's|.*\*\*\* \[.*kselftest/mm/\([^]]*\)\] Error.*|\1|p' "$obj/selftests.log" | sort -u | xargs)
 [ -z "$broken" ] || log "warning: mm selftests that do not build in $tree: $broken"
