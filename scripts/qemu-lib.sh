@@ -72,6 +72,9 @@ boot_guest() {
 		rootflags=trans=virtio,version=9p2000.L,cache=loose,msize=262144
 		init="$PROJECT/guest/init" harness_build="$BUILD"
 	)
+	# What a test asks for besides (run-guest.sh --append).
+	read -ra extra <<<"${BOOT_APPEND:-}"
+	cmdline+=("${extra[@]}")
 	timeout -k 10 "$timeout" qemu-system-x86_64 \
 		-nodefaults -display none -no-reboot \
 		-kernel "$kernel" -append "${cmdline[*]}" \

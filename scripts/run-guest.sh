@@ -14,6 +14,7 @@
 #   --smp N         guest CPUs (default: host cores)
 #   --timeout SECS  kill the guest after this long (default 1800)
 #   --icount        deterministic timing: TCG, one CPU, -icount shift=0,sleep=off
+#   --append ARGS   more kernel command line (e.g. movablecore=75%)
 #   --name NAME     a label for the run directory
 #   --run DIR       use DIR as the run directory (made anew) instead
 #
@@ -38,6 +39,7 @@ while [ $# -gt 0 ]; do
 	--smp) smp=$2; shift 2 ;;
 	--timeout) timeout=$2; shift 2 ;;
 	--icount) icount=1; shift ;;
+	--append) BOOT_APPEND=$2; shift 2 ;;
 	--name) name=$2; shift 2 ;;
 	--run) run=$2; shift 2 ;;
 	--) shift; break ;;
