@@ -12,7 +12,8 @@
  *     -p   map the file MAP_PRIVATE
  *     -H   align the mapping to a PMD, madvise(MADV_HUGEPAGE) it and read
  *          every page before the pin, so that page cache folios of PMD size
- *          are mapped by PMDs; "no-pmd-mapping" if none is
+ *          are mapped by PMDs; "no-pmd-mapping" if none is (with -r: a
+ *          write would replace the private mapping's pages by copies)
  *     -s   size of the mapping (default 1 MiB)
  *   file PATH maps PATH MAP_SHARED (created and sized as needed), memfd a
  *   shared memfd, anon private anonymous memory.
@@ -35,8 +36,6 @@
 #include <unistd.h>
 
 #include "gup_test.h"
-
-#define PMD_SIZE_X86 (2UL << 20)
 
 static bool read_only, private_map, pmd_mapped;
 
@@ -82,12 +81,18 @@ static long pmd_mapped_kb(const void *addr)
 /* A PMD-aligned stretch of @size bytes of address space, reserved. */
 static void *pmd_aligned_area(size_t size)
 {
-	char *area = mmap(NULL, size + PMD_SIZE_X86, PROT_NONE,
-			  MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	unsigned long pmd_size;
+	FILE *f = fopen("/sys/kernel/mm/transparent_hugepage/hpage_pmd_size", "r");
+	char *area;
 
+	if (!f || fscanf(f, "%lu", &pmd_size) != 1 || !pmd_size)
+		die("hpage_pmd_size");
+	fclose(f);
+	area = mmap(NULL, size + pmd_size, PROT_NONE,
+		    MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
 	if (area == MAP_FAILED)
 		die("mmap");
-	return (void *)(((uintptr_t)area + PMD_SIZE_X86 - 1) & ~(PMD_SIZE_X86 - 1));
+	return (void *)(((uintptr_t)area + pmd_size - 1) & ~(pmd_size - 1));
 }
 
 static char *map_memory(const char *kind, const char *path, size_t size)
@@ -108,6 +113,8 @@ static char *map_memory(const char *kind, const char *path, size_t size)
 			prot = PROT_READ;
 		if (private_map)
 			flags = MAP_PRIVATE;
+	} else if (read_only || private_map) {
+		usage();	/* both are about files */
 	} else if (!strcmp(kind, "memfd")) {
 		fd = memfd_create("longterm_pin", 0);
 		if (fd < 0)
