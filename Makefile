@@ -32,7 +32,7 @@ bench_kernel_config = $(if $(filter-out file,$(origin CONFIG)),$(CONFIG),release
 # tree (base, or a worktree under build/) is used as it is.
 tree_ready = $(if $(filter series,$(TREE)),apply,base)
 
-.PHONY: help run test guest-tests bench-reclaim stress base apply export kernel config kernels tests guest deps clean distclean
+.PHONY: help run test guest-tests bench-reclaim stress base apply export kernel config kernels tests guest shell deps clean distclean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | expand -t 16
@@ -87,8 +87,16 @@ guest: $(tree_ready) ## run CMD in a guest on the TREE:CONFIG kernel, e.g. make 
 	scripts/build-kernel.sh $(TREE) $(CONFIG) >/dev/null
 	scripts/run-guest.sh $(TREE):$(CONFIG) -- sh -c '$(CMD)'
 
+shell: $(tree_ready) ## an interactive shell in a guest on the TREE:CONFIG kernel (exit or ^D to leave)
+	scripts/build-kernel.sh $(TREE) $(CONFIG) >/dev/null
+	scripts/run-guest.sh --shell $(TREE):$(CONFIG)
+
 clean: ## remove guest run directories and test logs, of every base
 	rm -rf build/*/runs build/*/test
 
-distclean: ## remove build/ entirely (kernel trees, objects, runs)
+distshell: $(tree_ready) ## an interactive shell in a guest on the TREE:CONFIG kernel (exit or ^D to leave)
+	scripts/build-kernel.sh $(TREE) $(CONFIG) >/dev/null
+	scripts/run-guest.sh --shell $(TREE):$(CONFIG)
+
+clean: ## remove build/ entirely (kernel trees, objects, runs)
 	rm -rf build

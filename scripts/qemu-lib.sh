@@ -58,6 +58,8 @@ choose_accel() {
 
 # boot_guest KERNEL RUNDIR TIMEOUT [QEMU ARGS...]
 # Kernel console -> RUNDIR/console.log; the guest command's output (hvc0) -> stdout.
+# The guest's input is GUEST_STDIN (default /dev/null; run-guest.sh --shell
+# passes the terminal).
 boot_guest() {
 	local kernel=$1 run=$2 timeout=$3
 	shift 3
@@ -75,7 +77,11 @@ boot_guest() {
 	# What a test asks for besides (run-guest.sh --append).
 	read -ra extra <<<"${BOOT_APPEND:-}"
 	cmdline+=("${extra[@]}")
-	timeout -k 10 "$timeout" qemu-system-x86_64 \
+	# timeout runs QEMU in a process group of its own, which may not read
+	# the terminal (SIGTTIN): a guest that reads it stays in the foreground.
+	local foreground=()
+	[ -z "${GUEST_STDIN:-}" ] || foreground=(--foreground)
+	timeout "${foreground[@]}" -k 10 "$timeout" qemu-system-x86_64 \
 		-nodefaults -display none -no-reboot \
 		-kernel "$kernel" -append "${cmdline[*]}" \
 		-serial "file:$run/console.log" \
@@ -88,5 +94,5 @@ boot_guest() {
 		-drive "file=$run/ext4.img,if=virtio,format=raw,cache=unsafe" \
 		-drive "file=$run/xfs.img,if=virtio,format=raw,cache=unsafe" \
 		-drive "file=$run/swap.img,if=virtio,format=raw,cache=unsafe" \
-		"$@" </dev/null
+		"$@" <"${GUEST_STDIN:-/dev/null}"
 }

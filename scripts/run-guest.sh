@@ -2,6 +2,7 @@
 # Boot a kernel under QEMU and run one command in the guest; exit with its status.
 #
 #   run-guest.sh [options] KERNEL -- COMMAND [ARGS...]
+#   run-guest.sh --shell [options] KERNEL
 #
 # KERNEL is a bzImage path or TREE[:CONFIG] (base, series:release, ...), which
 # must have been built. The guest sees the host's root read-only over 9p (so
@@ -14,6 +15,9 @@
 #   --smp N         guest CPUs (default: host cores)
 #   --timeout SECS  kill the guest after this long (default 1800)
 #   --icount        deterministic timing: TCG, one CPU, -icount shift=0,sleep=off
+#   --shell         an interactive shell on the terminal, no timeout unless
+#                   --timeout; exit or ^D powers the guest off (^C goes to
+#                   the guest)
 #   --append ARGS   more kernel command line (e.g. movablecore=75%)
 #   --name NAME     a label for the run directory
 #   --run DIR       use DIR as the run directory (made anew) instead
@@ -30,15 +34,18 @@ source "$(dirname "$0")/qemu-lib.sh"
 mem=${GUEST_MEM:-2G}
 smp=$(nproc)
 timeout=1800
+timeout_given=0
 icount=0
+shell=0
 name=
 run=
 while [ $# -gt 0 ]; do
 	case $1 in
 	--mem) mem=$2; shift 2 ;;
 	--smp) smp=$2; shift 2 ;;
-	--timeout) timeout=$2; shift 2 ;;
+	--timeout) timeout=$2; timeout_given=1; shift 2 ;;
 	--icount) icount=1; shift ;;
+	--shell) shell=1; shift ;;
 	--append) BOOT_APPEND=$2; shift 2 ;;
 	--name) name=$2; shift 2 ;;
 	--run) run=$2; shift 2 ;;
@@ -47,7 +54,18 @@ while [ $# -gt 0 ]; do
 	*) kernel_arg=$1; shift ;;
 	esac
 done
-[ -n "${kernel_arg:-}" ] && [ $# -gt 0 ] || die "usage: run-guest.sh [options] KERNEL -- COMMAND [ARGS...]"
+[ -n "${kernel_arg:-}" ] || die "usage: run-guest.sh [options] KERNEL -- COMMAND [ARGS...]"
+if [ $shell -eq 1 ]; then
+	[ -t 0 ] && [ -t 1 ] || die "--shell needs a terminal on stdin and stdout"
+	[ $# -gt 0 ] || set -- bash -i
+	# guest/init then keeps the console as the command's stdin; setsid -c
+	# makes it the shell's controlling terminal, for job control and ^C.
+	set -- env TERM="${TERM:-vt100}" setsid -c "$@"
+	BOOT_APPEND="${BOOT_APPEND:+$BOOT_APPEND }harness_shell=1"
+	export GUEST_STDIN=/dev/stdin
+	[ "$timeout_given" -eq 1 ] || timeout=0
+fi
+[ $# -gt 0 ] || die "usage: run-guest.sh [options] KERNEL -- COMMAND [ARGS...]"
 
 kernel=$(resolve_kernel "$kernel_arg")
 
