@@ -16,13 +16,9 @@
 #include <string.h>
 #include <unistd.h>
 
-#define BLOCK 4096
+#include "lib.h"
 
-static void die(const char *what)
-{
-	fprintf(stderr, "count_blocks: %s: %s\n", what, strerror(errno));
-	exit(2);
-}
+#define BLOCK 4096
 
 int main(int argc, char **argv)
 {

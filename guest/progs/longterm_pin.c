@@ -36,14 +36,9 @@
 #include <unistd.h>
 
 #include "gup_test.h"
+#include "lib.h"
 
 static bool read_only, private_map, pmd_mapped;
-
-static void die(const char *what)
-{
-	fprintf(stderr, "longterm_pin: %s: %s\n", what, strerror(errno));
-	exit(2);
-}
 
 static void usage(void)
 {
@@ -196,9 +191,7 @@ int main(int argc, char **argv)
 		return 3;
 	}
 
-	gup_fd = open("/sys/kernel/debug/gup_test", O_RDWR);
-	if (gup_fd < 0)
-		die("/sys/kernel/debug/gup_test");
+	gup_fd = gup_test_open();
 
 	args.addr = (uintptr_t)mem;
 	args.size = size;

@@ -36,17 +36,12 @@
 #include <linux/fs.h>
 
 #include "gup_test_series.h"
+#include "lib.h"
 
 #define PAGES 16
 #define PAGE 4096
 
 static int gup_fd;
-
-static void die(const char *what)
-{
-	fprintf(stderr, "pin_lifecycle: %s: %s\n", what, strerror(errno));
-	exit(2);
-}
 
 static char *map_file(const char *path, int *fdp)
 {
@@ -208,9 +203,7 @@ static int test_journal(const char *path)
 
 int main(int argc, char **argv)
 {
-	gup_fd = open("/sys/kernel/debug/gup_test", O_RDWR);
-	if (gup_fd < 0)
-		die("/sys/kernel/debug/gup_test");
+	gup_fd = gup_test_open();
 	if (argc == 3 && !strcmp(argv[1], "truncate"))
 		return test_truncate(argv[2]);
 	if (argc == 5 && !strcmp(argv[1], "umount"))

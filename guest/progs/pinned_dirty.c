@@ -53,23 +53,10 @@
 #include <sys/wait.h>
 
 #include "gup_test_series.h"
+#include "lib.h"
 
 /* A writer that hangs on the dirty limit fails the run instead. */
 #define WRITER_TIMEOUT_S	120
-
-static void die(const char *what)
-{
-	fprintf(stderr, "pinned_dirty: %s: %s\n", what, strerror(errno));
-	exit(2);
-}
-
-static double now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
-}
 
 /* Sectors written to the block device that holds @dir, from its stat file. */
 static unsigned long long sectors_written(const char *dir)
@@ -282,9 +269,7 @@ int main(int argc, char **argv)
 	snprintf(pinned, sizeof(pinned), "%s/pinned.data", argv[optind]);
 	snprintf(writer, sizeof(writer), "%s/writer.data", argv[optind]);
 
-	gup_fd = open("/sys/kernel/debug/gup_test", O_RDWR);
-	if (gup_fd < 0)
-		die("/sys/kernel/debug/gup_test");
+	gup_fd = gup_test_open();
 	fd = open(pinned, O_RDWR | O_CREAT | O_TRUNC, 0644);
 	if (fd < 0)
 		die(pinned);

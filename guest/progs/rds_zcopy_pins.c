@@ -29,6 +29,7 @@
 #include <unistd.h>
 
 #include "foll_pins.h"
+#include "lib.h"
 
 #ifndef AF_RDS
 #define AF_RDS 21
@@ -42,12 +43,6 @@
 
 #define MESSAGE		(64 << 10)
 #define MESSAGES	16
-
-static void die(const char *what)
-{
-	fprintf(stderr, "rds_zcopy_pins: %s: %s\n", what, strerror(errno));
-	exit(2);
-}
 
 static int rds_socket(const char *ip, unsigned short port,
 		      struct sockaddr_in *addr)

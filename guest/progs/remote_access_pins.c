@@ -27,16 +27,11 @@
 #include <unistd.h>
 
 #include "foll_pins.h"
+#include "lib.h"
 
 #define PAGES 16
 
 static int failures;
-
-static void die(const char *what)
-{
-	fprintf(stderr, "remote_access_pins: %s: %s\n", what, strerror(errno));
-	exit(2);
-}
 
 static void expect_pins(const char *step, struct foll_pins before, long pages)
 {

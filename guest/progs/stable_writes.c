@@ -46,6 +46,7 @@
 #include <unistd.h>
 
 #include "gup_test_series.h"
+#include "lib.h"
 
 static size_t page_size, nr_pages;
 static char *map;
@@ -54,12 +55,6 @@ static atomic_bool stop;
 /* The generation the device finished writing last (0: none yet). */
 static atomic_ulong last_generation;
 static unsigned long device_rounds;
-
-static void die(const char *what)
-{
-	fprintf(stderr, "stable_writes: %s: %s\n", what, strerror(errno));
-	exit(2);
-}
 
 /* The word the device leaves in every 64-bit slot of page @i. */
 static uint64_t word(unsigned long generation, size_t i)
@@ -164,14 +159,6 @@ static size_t lost_pages(int direct_fd, unsigned long generation,
 	return lost;
 }
 
-static double now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
 int main(int argc, char **argv)
 {
 	unsigned long seconds = 20, checked = 0, torn = 0, generation;
@@ -220,9 +207,7 @@ int main(int argc, char **argv)
 		die("posix_memalign");
 
 	if (device_mode) {
-		gup_fd = open("/sys/kernel/debug/gup_test", O_RDWR);
-		if (gup_fd < 0)
-			die("/sys/kernel/debug/gup_test");
+		gup_fd = gup_test_open();
 		pin.addr = (uintptr_t)map;
 		pin.size = nr_pages * page_size;
 		pin.flags = PIN_LONGTERM_TEST_FLAG_USE_WRITE;

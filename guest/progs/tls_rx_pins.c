@@ -31,6 +31,7 @@
 #include <unistd.h>
 
 #include "foll_pins.h"
+#include "lib.h"
 
 #ifndef SOL_TLS
 #define SOL_TLS 282
@@ -39,12 +40,6 @@
 #define RECORD		16384	/* the largest TLS record */
 #define RECORDS		64
 #define TOTAL		(RECORD * RECORDS)
-
-static void die(const char *what)
-{
-	fprintf(stderr, "tls_rx_pins: %s: %s\n", what, strerror(errno));
-	exit(2);
-}
 
 static void fill(unsigned char *buf, size_t size)
 {

@@ -33,6 +33,7 @@
 #include <unistd.h>
 
 #include "foll_pins.h"
+#include "lib.h"
 
 #define QUEUE_DEPTH	8
 #define IO_BUF_BYTES	(128 << 10)
@@ -44,12 +45,6 @@ static struct io_uring ctrl_ring;
 static struct ublksrv_ctrl_dev_info info;
 static unsigned char *disk;
 static atomic_int stopping;
-
-static void die(const char *what)
-{
-	fprintf(stderr, "ublk_pins: %s: %s\n", what, strerror(errno));
-	exit(2);
-}
 
 /* A control command on /dev/ublk-control; they need 128-byte SQEs. */
 static int ctrl_cmd(unsigned int op, struct ublksrv_ctrl_cmd *cmd)

@@ -27,14 +27,10 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include "lib.h"
+
 #define PAGES	64
 #define PAGE	4096
-
-static void die(const char *what, int err)
-{
-	fprintf(stderr, "uring_memfd_buffer: %s: %s\n", what, strerror(err));
-	exit(2);
-}
 
 int main(int argc, char **argv)
 {
@@ -57,25 +53,25 @@ int main(int argc, char **argv)
 	snprintf(path, sizeof(path), "%s/uring-memfd-source", dir);
 	src = open(path, O_RDWR | O_CREAT | O_TRUNC, 0644);
 	if (src < 0)
-		die(path, errno);
+		die(path);
 	for (int i = 0; i < PAGES; i++) {
 		memset(block, i + 1, PAGE);
 		if (pwrite(src, block, PAGE, (off_t)i * PAGE) != PAGE)
-			die("writing the source", errno);
+			die("writing the source");
 	}
 	if (fsync(src))
-		die("fsync", errno);
+		die("fsync");
 	close(src);
 	src = open(path, O_RDONLY | O_DIRECT);
 	if (src < 0)
-		die(path, errno);
+		die(path);
 
 	memfd = memfd_create("uring_memfd_buffer", 0);
 	if (memfd < 0 || ftruncate(memfd, PAGES * PAGE))
-		die("memfd", errno);
+		die("memfd");
 	map = mmap(NULL, PAGES * PAGE, PROT_READ | PROT_WRITE, MAP_SHARED, memfd, 0);
 	if (map == MAP_FAILED)
-		die("mmap", errno);
+		die("mmap");
 	for (int i = 0; i < PAGES; i++) {
 		if (write_first)
 			map[i * PAGE] = 0;
@@ -85,22 +81,22 @@ int main(int argc, char **argv)
 
 	ret = io_uring_queue_init(4, &ring, 0);
 	if (ret)
-		die("io_uring_queue_init", -ret);
+		die_err(-ret, "io_uring_queue_init");
 	iov.iov_base = (void *)map;
 	iov.iov_len = PAGES * PAGE;
 	ret = io_uring_register_buffers(&ring, &iov, 1);
 	if (ret)
-		die("io_uring_register_buffers", -ret);
+		die_err(-ret, "io_uring_register_buffers");
 	sqe = io_uring_get_sqe(&ring);
 	io_uring_prep_read_fixed(sqe, src, (void *)map, PAGES * PAGE, 0, 0);
 	ret = io_uring_submit_and_wait(&ring, 1);
 	if (ret < 0)
-		die("io_uring_submit_and_wait", -ret);
+		die_err(-ret, "io_uring_submit_and_wait");
 	ret = io_uring_wait_cqe(&ring, &cqe);
 	if (ret)
-		die("io_uring_wait_cqe", -ret);
+		die_err(-ret, "io_uring_wait_cqe");
 	if (cqe->res != PAGES * PAGE)
-		die("READ_FIXED", cqe->res < 0 ? -cqe->res : EIO);
+		die_err(cqe->res < 0 ? -cqe->res : EIO, "READ_FIXED");
 	io_uring_cqe_seen(&ring, cqe);
 	/* Unregistering drops the pins without dirtying the pages. */
 	io_uring_unregister_buffers(&ring);
@@ -109,11 +105,11 @@ int main(int argc, char **argv)
 
 	ret = open("/proc/sys/vm/drop_caches", O_WRONLY);
 	if (ret < 0 || write(ret, "3", 1) != 1)
-		die("drop_caches", errno);
+		die("drop_caches");
 	close(ret);
 	for (int i = 0; i < PAGES; i++) {
 		if (pread(memfd, block, PAGE, (off_t)i * PAGE) != PAGE)
-			die("reading the memfd", errno);
+			die("reading the memfd");
 		for (int j = 0; j < PAGE; j++) {
 			if (block[j] != (char)(i + 1)) {
 				lost++;

@@ -40,13 +40,9 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
-#define BLOCK 4096
+#include "lib.h"
 
-static void die(const char *what)
-{
-	fprintf(stderr, "uring_pinned_file: %s: %s\n", what, strerror(errno));
-	exit(2);
-}
+#define BLOCK 4096
 
 /* The pattern of source block nr: no two blocks alike, no block all zero. */
 static void fill_block(uint64_t *words, uint64_t nr)

@@ -27,6 +27,7 @@
 #include <unistd.h>
 
 #include "foll_pins.h"
+#include "lib.h"
 
 /*
  * The VMCI host ioctls are not UAPI headers; these copy the layouts of
@@ -77,12 +78,6 @@ struct vmci_qp_dtch_info {
 };
 
 static int failures;
-
-static void die(const char *what)
-{
-	fprintf(stderr, "vmci_pins: %s: %s\n", what, strerror(errno));
-	exit(2);
-}
 
 /* Compare what a step pinned and unpinned with what it should have. */
 static void expect(const char *step, struct foll_pins before, long acquired,

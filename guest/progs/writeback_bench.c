@@ -57,12 +57,7 @@
 #include <unistd.h>
 
 #include "gup_test_series.h"
-
-static void die(const char *what)
-{
-	fprintf(stderr, "writeback_bench: %s: %s\n", what, strerror(errno));
-	exit(2);
-}
+#include "lib.h"
 
 static double sys_ms(void)
 {
@@ -70,14 +65,6 @@ static double sys_ms(void)
 
 	getrusage(RUSAGE_SELF, &ru);
 	return ru.ru_stime.tv_sec * 1e3 + ru.ru_stime.tv_usec / 1e3;
-}
-
-static double now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
 }
 
 int main(int argc, char **argv)
@@ -131,9 +118,7 @@ int main(int argc, char **argv)
 			.flags = PIN_LONGTERM_TEST_FLAG_USE_WRITE,
 		};
 
-		gup_fd = open("/sys/kernel/debug/gup_test", O_RDWR);
-		if (gup_fd < 0)
-			die("/sys/kernel/debug/gup_test");
+		gup_fd = gup_test_open();
 		if (ioctl(gup_fd, PIN_LONGTERM_TEST_START, &args)) {
 			fprintf(stderr, "writeback_bench: long-term pin refused: %s\n",
 				strerror(errno));
