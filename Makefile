@@ -13,6 +13,9 @@ CONFIG ?= debug
 CMD ?= uname -a
 
 GUEST_TESTS ?=
+# A group of guest tests instead (guest/run-tests lists them): quick, gup,
+# reclaim, writeback, callsites, rdma, uring, stress, mm.
+GROUP ?=
 
 # bench-reclaim: boots per kernel, and ICOUNT=1 for deterministic guest time.
 # Its kernels are release ones unless CONFIG is given (CONFIG's default,
@@ -40,13 +43,13 @@ help: ## list the targets
 run: ## main scenario: base and series kernels side by side on the headline (ext4 long-term pins)
 	scripts/scenario.sh
 
-test: ## everything: series hygiene, series kernel build, guest tests, log check, harness self-test
+test: ## everything: harness self-tests, series hygiene, series kernel build, guest tests, log check; GROUP=quick for the inner loop
 	scripts/test.sh
 
-guest-tests: $(tree_ready) ## guest tests alone on TREE's kernel (base shows what the series fixes): make guest-tests TREE=base GUEST_TESTS=longterm-pin
+guest-tests: $(tree_ready) ## guest tests alone on TREE's kernel (base shows what the series fixes): make guest-tests TREE=base GUEST_TESTS=longterm-pin (or GROUP=quick)
 	scripts/build-kernel.sh $(TREE) debug >/dev/null
 	scripts/build-tests.sh $(TREE)
-	scripts/guest-tests.sh $(TREE) $(GUEST_TESTS)
+	scripts/guest-tests.sh $(TREE) $(or $(GUEST_TESTS),$(if $(GROUP),group:$(GROUP)))
 
 bench-reclaim: apply ## benchmark base vs series kernels (pins under reclaim, gup, O_DIRECT, fixed buffers, pinned writeback): ROUNDS=3 CONFIG=release ICOUNT=1 ONLY="gup fio"
 	scripts/build-kernel.sh base $(bench_kernel_config) >/dev/null
@@ -94,9 +97,5 @@ shell: $(tree_ready) ## an interactive shell in a guest on the TREE:CONFIG kerne
 clean: ## remove guest run directories and test logs, of every base
 	rm -rf build/*/runs build/*/test
 
-distshell: $(tree_ready) ## an interactive shell in a guest on the TREE:CONFIG kernel (exit or ^D to leave)
-	scripts/build-kernel.sh $(TREE) $(CONFIG) >/dev/null
-	scripts/run-guest.sh --shell $(TREE):$(CONFIG)
-
-clean: ## remove build/ entirely (kernel trees, objects, runs)
+distclean: ## remove build/ entirely (kernel trees, objects, runs)
 	rm -rf build

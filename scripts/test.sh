@@ -1,5 +1,7 @@
 #!/usr/bin/env bash
 # The test command (make test): everything a change to the series must pass.
+#   0. the harness's kernel-free self-tests (tests/harness/*: TAP, the kernel
+#      log check, guest/run-tests, the benchmark summary), in seconds
 #   1. the series: applies to the base, Signed-off-by and checkpatch --strict on every patch
 #   2. the series kernel (debug config) and its selftests build
 #   3. in a guest on that kernel: the mm selftests that guard what we touch
@@ -8,7 +10,8 @@
 #   4. the harness's own test: a WARN in the guest fails a run
 # Prints one TAP line per test and "N passed, N failed, N skipped"; exits
 # non-zero if anything failed. Logs: build/BASE/test/, build/BASE/runs/test-series/.
-# GUEST_TESTS="mm:gup_test longterm-pin" limits step 3 to those tests.
+# GUEST_TESTS="mm:gup_test longterm-pin" limits step 3 to those tests;
+# GROUP=quick to a group of them (guest/run-tests --list group:quick).
 source "$(dirname "$0")/lib.sh"
 source "$PROJECT/lib/tap.sh"
 
@@ -25,6 +28,10 @@ run_reporter() {
 
 echo "TAP version 13"
 "$PROJECT/scripts/install-deps.sh"
+for self_test in "$PROJECT"/tests/harness/*; do
+	[ -f "$self_test" ] && [ -x "$self_test" ] || continue
+	tap_run "harness: $(basename "$self_test")" "$out/harness-$(basename "$self_test").log" "$self_test"
+done
 "$PROJECT/scripts/get-base.sh"
 
 run_reporter "$PROJECT/scripts/check-series.sh"
@@ -36,13 +43,13 @@ if [ "$tap_failed" -eq 0 ]; then
 		"$PROJECT/scripts/build-tests.sh" series
 fi
 if [ "$tap_failed" -ne 0 ]; then
-	echo "# the series did not apply or build: no guest tests run"
+	echo "# a step above failed (harness self-test, series, or build): no guest tests run"
 	tap_summary
 	exit 1
 fi
 
 # shellcheck disable=SC2086 # GUEST_TESTS is a list of test names
-run_reporter "$PROJECT/scripts/guest-tests.sh" series ${GUEST_TESTS:-}
+run_reporter "$PROJECT/scripts/guest-tests.sh" series ${GUEST_TESTS:-${GROUP:+group:$GROUP}}
 
 tap_run "harness: a WARN in the guest fails the run" "$out/harness-warn.log" \
 	"$PROJECT/tests/harness-warn-fails-run" series:debug
