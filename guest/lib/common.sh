@@ -21,6 +21,50 @@ need_selftest() {
 
 need_file() { [ -e "$1" ] || skip "$1 missing (kernel config?)"; }
 
+# on_exit CMD: run CMD (a shell string) when the test exits, however it
+# exits; the latest first, so that what was set up last is undone first.
+on_exit_cmds=()
+on_exit() {
+	on_exit_cmds=("$1" "${on_exit_cmds[@]}")
+	trap run_on_exit EXIT
+}
+run_on_exit() {
+	local cmd
+	for cmd in "${on_exit_cmds[@]}"; do
+		eval "$cmd"
+	done
+}
+
+# scratch_fs NAME SIZE MKFS...: a filesystem of the test's own, made by the
+# command MKFS... on a SIZE image in $GUEST_EXT4/NAME and attached to a loop
+# device. Sets scratch_dir, scratch_loop and scratch_mnt (/mnt/NAME, made
+# but not mounted: the test mounts with the options it needs). At exit it
+# is unmounted and the loop device detached.
+scratch_fs() {
+	local name=$1 size=$2
+	shift 2
+	scratch_dir=$GUEST_EXT4/$name
+	scratch_mnt=/mnt/$name
+	rm -rf "$scratch_dir" && mkdir -p "$scratch_dir" "$scratch_mnt"
+	truncate -s "$size" "$scratch_dir/fs.img"
+	"$@" "$scratch_dir/fs.img" >/dev/null || fail "$1 of $scratch_dir/fs.img"
+	scratch_loop=$(losetup -f --show "$scratch_dir/fs.img") || skip "no loop device"
+	on_exit "umount '$scratch_mnt' 2>/dev/null; losetup -d '$scratch_loop'"
+}
+
+# run_prog PROGRAM ARG...: run a guest program that exits 0 when every
+# check passed and 1 when one failed, and print what it printed. Returns
+# its exit status; any other exit (it could not run) fails the test.
+run_prog() {
+	local out rc=0
+	out=$("$@") || rc=$?
+	[ -z "$out" ] || echo "$out"
+	case $rc in
+	0 | 1) return $rc ;;
+	*) fail "${1##*/} exited $rc: it could not run (see above)" ;;
+	esac
+}
+
 # start_pressure: writeback, syncs, dropped caches and reclaim in the
 # background, for a test whose pins must survive them; stop_pressure ends it.
 # Another writer keeps writeback busy, sync and drop_caches write and evict

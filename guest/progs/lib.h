@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #define EXIT_SETUP	2
 #define GUP_TEST_FILE	"/sys/kernel/debug/gup_test"
@@ -62,6 +63,55 @@ static inline int gup_test_open(void)
 	if (fd < 0)
 		die(GUP_TEST_FILE);
 	return fd;
+}
+
+/*
+ * The first @size bytes of @path as the disk holds them: read with
+ * O_DIRECT, around the page cache, into a page-aligned buffer to free().
+ * The file must be that long.
+ */
+static inline void *read_disk(const char *path, size_t size)
+{
+	void *buf;
+	int fd = open(path, O_RDONLY | O_DIRECT);
+
+	if (fd < 0)
+		die(path);
+	if (posix_memalign(&buf, sysconf(_SC_PAGESIZE), size))
+		die_err(ENOMEM, "posix_memalign");
+	if (pread(fd, buf, size, 0) != (ssize_t)size)
+		die("O_DIRECT read");
+	close(fd);
+	return buf;
+}
+
+/*
+ * The number on the @name line of a statistics file: "NAME VALUE"
+ * (/proc/vmstat, memory.stat) or "NAME: VALUE kB" (/proc/meminfo).
+ * -1 if there is no such line.
+ */
+static inline long long stat_file_value(const char *path, const char *name)
+{
+	size_t len = strlen(name);
+	long long value = -1;
+	char line[256];
+	FILE *f = fopen(path, "r");
+
+	if (!f)
+		die(path);
+	while (fgets(line, sizeof(line), f)) {
+		const char *rest = line + len;
+
+		if (strncmp(line, name, len))
+			continue;
+		rest += *rest == ':';
+		if (*rest == ' ' || *rest == '\t') {
+			value = strtoll(rest, NULL, 10);
+			break;
+		}
+	}
+	fclose(f);
+	return value;
 }
 
 #endif

@@ -81,23 +81,6 @@ static unsigned long long sectors_written(const char *dir)
 	return f[6];
 }
 
-/* A /proc/meminfo line's value, in KiB. */
-static unsigned long meminfo_kib(const char *name)
-{
-	unsigned long value = 0;
-	char line[256];
-	FILE *f = fopen("/proc/meminfo", "r");
-
-	if (!f)
-		die("/proc/meminfo");
-	while (fgets(line, sizeof(line), f))
-		if (!strncmp(line, name, strlen(name)) &&
-		    line[strlen(name)] == ':')
-			sscanf(line + strlen(name) + 1, "%lu", &value);
-	fclose(f);
-	return value;
-}
-
 /*
  * Start writeback of the range from a child whose page allocations fail, so
  * that the copies of the pinned folios cannot be allocated.
@@ -159,16 +142,8 @@ static size_t lost_pages(const char *path, size_t size, long page_size,
 			 uint64_t value)
 {
 	size_t words = page_size / sizeof(uint64_t), lost = 0, i, j;
-	uint64_t *disk;
-	int fd;
+	uint64_t *disk = read_disk(path, size);
 
-	fd = open(path, O_RDONLY | O_DIRECT);
-	if (fd < 0)
-		die(path);
-	if (posix_memalign((void **)&disk, page_size, size))
-		die("posix_memalign");
-	if (pread(fd, disk, size, 0) != (ssize_t)size)
-		die("O_DIRECT read");
 	for (i = 0; i < size / page_size; i++)
 		for (j = 0; j < words; j++)
 			if (disk[i * words + j] != value + i) {
@@ -176,7 +151,6 @@ static size_t lost_pages(const char *path, size_t size, long page_size,
 				break;
 			}
 	free(disk);
-	close(fd);
 	return lost;
 }
 
@@ -291,8 +265,8 @@ int main(int argc, char **argv)
 	device_write(gup_fd, 1ULL << 32);
 	if (enomem) {
 		writeback_without_memory(fd, size);
-		printf("dirty_kib_after_failed_writeback %lu\n",
-		       meminfo_kib("Dirty"));
+		printf("dirty_kib_after_failed_writeback %lld\n",
+		       stat_file_value("/proc/meminfo", "Dirty"));
 		if (dev) {
 			size_t compared = 0, exposed;
 

@@ -187,11 +187,7 @@ int main(int argc, char **argv)
 		die("fsync");
 	munmap(recvbuf, TOTAL);
 	close(fd);
-	fd = open(path, O_RDONLY | O_DIRECT);
-	if (fd < 0 || posix_memalign((void **)&ondisk, 4096, TOTAL))
-		die("open O_DIRECT");
-	if (pread(fd, ondisk, TOTAL, 0) != TOTAL)
-		die("O_DIRECT read");
+	ondisk = read_disk(path, TOTAL);
 	if (memcmp(ondisk, sent, TOTAL)) {
 		printf("the file on disk differs from what was received into it\n");
 		return 1;
