@@ -49,7 +49,7 @@ test: ## everything: harness self-tests, series hygiene, series kernel build, gu
 guest-tests: $(tree_ready) ## guest tests alone on TREE's kernel (base shows what the series fixes): make guest-tests TREE=base GUEST_TESTS=longterm-pin (or GROUP=quick)
 	scripts/build-kernel.sh $(TREE) debug >/dev/null
 	scripts/build-tests.sh $(TREE)
-	scripts/guest-tests.sh $(TREE) $(or $(GUEST_TESTS),$(if $(GROUP),group:$(GROUP)))
+	GUEST_TESTS="$(GUEST_TESTS)" GROUP="$(GROUP)" scripts/guest-tests.sh $(TREE)
 
 bench-reclaim: apply ## benchmark base vs series kernels (pins under reclaim, gup, O_DIRECT, fixed buffers, pinned writeback): ROUNDS=3 CONFIG=release ICOUNT=1 ONLY="gup fio"
 	scripts/build-kernel.sh base $(bench_kernel_config) >/dev/null

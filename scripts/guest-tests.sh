@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Run the guest tests on one kernel and check its log, as TAP lines (lib/tap.sh):
 #   guest-tests.sh base|series [TEST...]
-# TESTS as guest/run-tests takes them (default: all). The kernel (debug
+# TESTS as guest/run-tests takes them; without any, those GUEST_TESTS names
+# or the group GROUP names (make test GROUP=quick), else all. The kernel (debug
 # config), its selftests and the guest programs must be built. Run on the
 # base kernel, a scenario test of something the series adds shows the base's
 # problem as a failure. The guest's files: $BUILD/runs/test-<tree>.
@@ -10,6 +11,8 @@ source "$PROJECT/lib/tap.sh"
 
 tree=${1:?usage: guest-tests.sh base|series [TEST...]}
 shift
+# shellcheck disable=SC2086 # GUEST_TESTS is a list of test names
+[ $# -gt 0 ] || set -- ${GUEST_TESTS:-${GROUP:+group:$GROUP}}
 run=$BUILD/runs/test-$tree
 mkdir -p "$BUILD/test"
 guest_rc=0

@@ -48,8 +48,7 @@ if [ "$tap_failed" -ne 0 ]; then
 	exit 1
 fi
 
-# shellcheck disable=SC2086 # GUEST_TESTS is a list of test names
-run_reporter "$PROJECT/scripts/guest-tests.sh" series ${GUEST_TESTS:-${GROUP:+group:$GROUP}}
+run_reporter "$PROJECT/scripts/guest-tests.sh" series
 
 tap_run "harness: a WARN in the guest fails the run" "$out/harness-warn.log" \
 	"$PROJECT/tests/harness-warn-fails-run" series:debug
