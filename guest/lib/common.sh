@@ -49,18 +49,22 @@ scratch_fs() {
 	truncate -s "$size" "$scratch_dir/fs.img"
 	"$@" "$scratch_dir/fs.img" >/dev/null || fail "$1 of $scratch_dir/fs.img"
 	scratch_loop=$(losetup -f --show "$scratch_dir/fs.img") || skip "no loop device"
-	on_exit "umount '$scratch_mnt' 2>/dev/null; losetup -d '$scratch_loop'"
+	local cmd
+	printf -v cmd 'umount %q 2>/dev/null; losetup -d %q' "$scratch_mnt" "$scratch_loop"
+	on_exit "$cmd"
 }
 
 # run_prog PROGRAM ARG...: run a guest program that exits 0 when every
 # check passed and 1 when one failed, and print what it printed. Returns
-# its exit status; any other exit (it could not run) fails the test.
+# its exit status; 4 skips the test, any other exit (it could not run)
+# fails it.
 run_prog() {
 	local out rc=0
 	out=$("$@") || rc=$?
 	[ -z "$out" ] || echo "$out"
 	case $rc in
 	0 | 1) return $rc ;;
+	4) skip "${1##*/} skipped (see above)" ;;
 	*) fail "${1##*/} exited $rc: it could not run (see above)" ;;
 	esac
 }

@@ -73,14 +73,18 @@ static inline int gup_test_open(void)
 static inline void *read_disk(const char *path, size_t size)
 {
 	void *buf;
+	ssize_t n;
 	int fd = open(path, O_RDONLY | O_DIRECT);
 
 	if (fd < 0)
 		die(path);
 	if (posix_memalign(&buf, sysconf(_SC_PAGESIZE), size))
 		die_err(ENOMEM, "posix_memalign");
-	if (pread(fd, buf, size, 0) != (ssize_t)size)
+	n = pread(fd, buf, size, 0);
+	if (n < 0)
 		die("O_DIRECT read");
+	if (n != (ssize_t)size)
+		die_err(EIO, "short O_DIRECT read");
 	close(fd);
 	return buf;
 }

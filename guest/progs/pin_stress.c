@@ -625,18 +625,24 @@ static void set_file_page(int target, long p, uint64_t tag)
 
 /*
  * Pinned page i was seen holding tag, not what the model says. If that is
- * a tag it had earlier, FUSE dropped it from the page cache in between
- * (before any truncation the model followed since): from now on it is an
- * orphan that keeps tag. Either way, what it held before this look no
- * longer matters.
+ * a tag it had earlier, and the file's mapping shows what the model says
+ * (the page cache holds another folio there now: a pinned page left stale
+ * in the page cache would show there too), FUSE dropped it from the page
+ * cache in between (before any truncation the model followed since): from
+ * now on it is an orphan that keeps tag. Either way, what it held before
+ * this look no longer matters.
  */
 static bool dropped_by_invalidation(struct pinned *pin, int i, uint64_t tag)
 {
-	bool dropped = false;
+	struct target *tg = &targets[pin->target];
+	long p = pin->start + i;
+	bool dropped = false, torn;
 
 	for (int e = 0; e < pin->nr_earlier[i] && !dropped; e++)
 		dropped = pin->earlier[i][e] == tag;
 	pin->nr_earlier[i] = 0;
+	if (dropped && pin->orphan[i] < 0)
+		dropped = page_tag(tg->map + p * WORDS, &torn) == tg->model[p] && !torn;
 	if (dropped) {
 		pin->orphan[i] = new_orphan(tag, false);
 		pages_dropped_by_invalidation++;

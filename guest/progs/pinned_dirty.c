@@ -265,8 +265,11 @@ int main(int argc, char **argv)
 	device_write(gup_fd, 1ULL << 32);
 	if (enomem) {
 		writeback_without_memory(fd, size);
-		printf("dirty_kib_after_failed_writeback %lld\n",
-		       stat_file_value("/proc/meminfo", "Dirty"));
+		long long dirty = stat_file_value("/proc/meminfo", "Dirty");
+
+		if (dirty < 0)
+			die_err(ENOENT, "Dirty in /proc/meminfo");
+		printf("dirty_kib_after_failed_writeback %lld\n", dirty);
 		if (dev) {
 			size_t compared = 0, exposed;
 
