@@ -20,12 +20,12 @@
 # which make bench-reclaim runs first).
 # Results in build/BASE/bench/reclaim/<stamp>/: <tree>-<i>.tsv (one boot's
 # numbers), <tree>-<i>.log (its guest output), <tree>-<i>.not-measured.txt
-# (what that guest could not measure, and why), summary.tsv and summary.md
-# (the table printed at the end), ratios.png (scripts/bench-plot.sh: the
-# hot-path figures as series/base speed), writeback.png
-# (scripts/bench-plot-writeback.sh: pinned against unpinned writeback on the
-# series). A guest that fails, or a kernel
-# log with a WARN/BUG/KASAN/lockdep report, aborts the benchmark.
+# (what that guest could not measure, and why), run.env (the run's title
+# and mode), and what scripts/bench-results.sh makes of them: summary.tsv
+# and summary.md (the table printed at the end), ratios.png (the hot-path
+# figures as series/base speed) and writeback.png (pinned against unpinned
+# writeback on the series). A guest that fails, or a kernel log with a
+# WARN/BUG/KASAN/lockdep report, aborts the benchmark.
 source "$(dirname "$0")/lib.sh"
 require_repo
 
@@ -131,23 +131,8 @@ else
 fi
 patches=$(git -C "$REPO" rev-list --count "$BASE_TAG..series" 2>/dev/null || echo "?")
 title="pin-reclaim benchmark${only:+ ($only)}, $config kernels ($BASE_TAG; series: $patches patches), $rounds boot(s) of each, $mode"
+# What bench-results.sh needs besides the per-boot files, to make the
+# tables and plots again later.
+printf 'title=%q\nicount=%d\n' "$title" "${#icount[@]}" >"$out/run.env"
 echo
-"$PROJECT/scripts/bench-summary.py" "$out" "$title"
-echo
-plots=()
-# Hot-path ratios need the gup or fio group; the writeback plot its own.
-if [ -z "$only" ] || [[ " $only " == *" gup "* || " $only " == *" fio "* ]]; then
-	# Under icount, the fio rows that wait for the virtio disk are still
-	# timed by the host and swing by 10x between boots: they would set the
-	# plot's scale and say nothing. The table keeps them.
-	skip=
-	[ ${#icount[@]} -eq 0 ] || skip='^fio-(psync|io_uring)-|^fio-fixedbufs-ext4-'
-	"$PROJECT/scripts/bench-plot.sh" "$out/summary.tsv" "$out/ratios.png" \
-		"$title${skip:+ (rows timed by the virtio disk left out)}" "$skip"
-	plots+=(ratios.png)
-fi
-if [ -z "$only" ] || [[ " $only " == *" writeback "* ]]; then
-	"$PROJECT/scripts/bench-plot-writeback.sh" "$out/summary.tsv" "$out/writeback.png" "$title"
-	plots+=(writeback.png)
-fi
-log "results: $out (summary.tsv, summary.md, ${plots[*]:+${plots[*]}, }one .tsv and .log per boot)"
+"$PROJECT/scripts/bench-results.sh" "$out"

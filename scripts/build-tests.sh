@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Build what runs in the guest for one kernel tree: build-tests.sh base|series
 #   - the tree's mm selftests, installed with run_vmtests.sh into $BUILD/<tree>/selftests/mm
-#   - the project's guest programs (guest/progs/*.c), compiled against that
+#   - the project's guest programs (guest/progs/*.c and guest/progs/*/), compiled against that
 #     tree's headers (mm/gup_test.h), into $BUILD/<tree>/progs
 # Needs one of the tree's kernels configured, debug or else release (its
 # object directory provides the exported uapi headers).
@@ -42,11 +42,18 @@ done
 
 progs=$BUILD/$tree/progs
 mkdir -p "$progs"
-# A program names the libraries it needs on a "// LDLIBS:" line.
-for c in "$PROJECT"/guest/progs/*.c; do
-	bin=$progs/$(basename "$c" .c)
-	read -ra ldlibs < <(sed -n 's|^// LDLIBS: ||p' "$c") || true
-	gcc -O2 -Wall -Wextra -Werror -I"$src/mm" -isystem "$obj/usr/include" -o "$bin" "$c" "${ldlibs[@]}" ||
-		die "compiling $c failed"
+# A program is one .c file, or a directory of them (pin_stress/). It names
+# the libraries it needs on a "// LDLIBS:" line.
+for prog in "$PROJECT"/guest/progs/*.c "$PROJECT"/guest/progs/*/; do
+	prog=${prog%/}
+	if [ -d "$prog" ]; then
+		sources=("$prog"/*.c)
+	else
+		sources=("$prog")
+	fi
+	bin=$progs/$(basename "$prog" .c)
+	read -ra ldlibs < <(sed -n 's|^// LDLIBS: ||p' "${sources[@]}") || true
+	gcc -O2 -Wall -Wextra -Werror -I"$src/mm" -isystem "$obj/usr/include" \
+		-o "$bin" "${sources[@]}" "${ldlibs[@]}" || die "compiling $prog failed"
 done
 log "guest programs of $tree in $progs"
