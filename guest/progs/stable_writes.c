@@ -26,8 +26,9 @@
  * Then the device stops (and unpins), FILE is fsynced and every page must
  * hold on disk what the device wrote last.
  *
- * Prints "metric value" lines: device_rounds, checked_reads, torn_reads,
- * lost_pages. Exit: 0 when no read was torn and no page lost, 1 otherwise,
+ * Prints "metric value" lines: large_folio_pages (pages of FILE in large
+ * folios when it was mapped; -1 if unknown), device_rounds, checked_reads,
+ * torn_reads, lost_pages. Exit: 0 when no read was torn and no page lost, 1 otherwise,
  * 2 on a setup failure, 3 if the long-term pin was refused.
  */
 #define _GNU_SOURCE
@@ -44,6 +45,7 @@
 #include <sys/mman.h>
 #include <time.h>
 #include <unistd.h>
+#include <linux/kernel-page-flags.h>
 
 #include "gup_test_series.h"
 #include "lib.h"
@@ -85,6 +87,40 @@ static void make_source(const char *path)
 	source_fd = open(path, O_RDONLY | O_DIRECT);
 	if (source_fd < 0)
 		die(path);
+}
+
+/*
+ * How many pages of the mapping the page cache holds in large folios, by
+ * /proc/kpageflags (read faults map them and dirty nothing); -1 where
+ * that cannot be read.
+ */
+static ssize_t pages_in_large_folios(void)
+{
+	int pagemap = open("/proc/self/pagemap", O_RDONLY);
+	int kpageflags = open("/proc/kpageflags", O_RDONLY);
+	ssize_t large = 0;
+	size_t i;
+
+	if (pagemap < 0 || kpageflags < 0)
+		large = -1;
+	for (i = 0; i < nr_pages && large >= 0; i++) {
+		uint64_t entry, flags;
+
+		(void)*(volatile char *)(map + i * page_size);
+		if (pread(pagemap, &entry, 8, ((uintptr_t)map / page_size + i) * 8) != 8 ||
+		    !(entry >> 63) ||
+		    pread(kpageflags, &flags, 8, (entry & ((1ULL << 55) - 1)) * 8) != 8) {
+			large = -1;
+			break;
+		}
+		if (flags & (1ULL << KPF_COMPOUND_HEAD | 1ULL << KPF_COMPOUND_TAIL))
+			large++;
+	}
+	if (pagemap >= 0)
+		close(pagemap);
+	if (kpageflags >= 0)
+		close(kpageflags);
+	return large;
 }
 
 /* The disk as the device: its DMA writes the mapping during each read. */
@@ -167,6 +203,7 @@ int main(int argc, char **argv)
 	bool device_mode;
 	pthread_t device;
 	size_t lost, i;
+	ssize_t large;
 	double deadline;
 	void *buf;
 
@@ -188,18 +225,27 @@ int main(int argc, char **argv)
 	else
 		goto usage;
 
+	/*
+	 * One write(2) of the whole file, not stores through the mapping: the
+	 * page cache then holds it in large folios where the kernel has them
+	 * (ext4 on mainline), whose pinned blocks writeback must copy.
+	 */
 	fd = open(argv[optind + 1], O_RDWR | O_CREAT | O_TRUNC, 0644);
 	if (fd < 0)
 		die(argv[optind + 1]);
-	if (ftruncate(fd, nr_pages * page_size))
-		die("ftruncate");
+	if (posix_memalign(&buf, page_size, nr_pages * page_size))
+		die("posix_memalign");
+	memset(buf, 0xaa, nr_pages * page_size);
+	if (pwrite(fd, buf, nr_pages * page_size, 0) != (ssize_t)(nr_pages * page_size))
+		die("writing the file");
+	free(buf);
+	if (fsync(fd))
+		die("fsync");
 	map = mmap(NULL, nr_pages * page_size, PROT_READ | PROT_WRITE,
 		   MAP_SHARED, fd, 0);
 	if (map == MAP_FAILED)
 		die("mmap");
-	memset(map, 0xaa, nr_pages * page_size);
-	if (fsync(fd))
-		die("fsync");
+	large = pages_in_large_folios();
 	direct_fd = open(argv[optind + 1], O_RDONLY | O_DIRECT);
 	if (direct_fd < 0)
 		die(argv[optind + 1]);
@@ -245,6 +291,7 @@ int main(int argc, char **argv)
 		die("fsync after the device stopped");
 	lost = lost_pages(direct_fd, generation, &torn);
 
+	printf("large_folio_pages %zd\n", large);
 	printf("device_rounds %lu\n", device_rounds);
 	printf("checked_reads %lu\n", checked);
 	printf("torn_reads %lu\n", torn);
