@@ -10,7 +10,8 @@ logfile=${1:?usage: check-guest-log.sh CONSOLE_LOG}
 
 # One line per kind of report, as the kernel prints its first line.
 patterns=(
-	'WARNING: CPU: [0-9]+ PID: '                  # WARN_ON*, VM_WARN_ON*
+	'WARNING: CPU: [0-9]+ PID: '                  # WARN_ON*, VM_WARN_ON* (6.12)
+	'WARNING: (.*:[0-9]+ )?at .*, CPU#[0-9]+: '   # the same, as 7.3 prints them
 	'WARNING: .*(locking|lock |recursive|irq|RCU|suspicious)' # lockdep, lockdep-RCU
 	'BUG: '                                       # KASAN, sleeping in atomic, bad page, ...
 	'kernel BUG at '                              # BUG_ON, VM_BUG_ON
