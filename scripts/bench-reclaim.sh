@@ -133,6 +133,6 @@ patches=$(git -C "$REPO" rev-list --count "$BASE_TAG..series" 2>/dev/null || ech
 title="pin-reclaim benchmark${only:+ ($only)}, $config kernels ($BASE_TAG; series: $patches patches), $rounds boot(s) of each, $mode"
 # What bench-results.sh needs besides the per-boot files, to make the
 # tables and plots again later.
-printf 'title=%q\nicount=%d\n' "$title" "${#icount[@]}" >"$out/run.env"
+printf 'title=%s\nicount=%d\n' "$title" "${#icount[@]}" >"$out/run.env"
 echo
 "$PROJECT/scripts/bench-results.sh" "$out"

@@ -4,35 +4,58 @@
 # DIR is a run of bench-reclaim.sh (build/BASE/bench/reclaim/<stamp>/),
 # which calls this at its end: the per-boot <tree>-<i>.tsv and
 # <tree>-<i>.not-measured.txt are the raw data, and run.env holds the
-# run's title and whether its guests ran under --icount. Writes
-# summary.tsv and summary.md (scripts/bench-summary.py), ratios.png
-# (scripts/bench-plot.sh) when the run measured the hot paths (gup or fio
-# groups), and writeback.png (scripts/bench-plot-writeback.sh) when it
-# measured writeback. Run it again after changing one of those scripts;
-# results/README.md says which run each current table comes from.
+# run's title and whether its guests ran under --icount. Runs made before
+# run.env existed take them from TITLE and ICOUNT=1 in the environment
+# (every run in results/ used ICOUNT=1). Writes summary.tsv and summary.md
+# (scripts/bench-summary.py), ratios.png (scripts/bench-plot.sh) when the
+# run has a per-page time or IOPS of both kernels, and writeback.png
+# (scripts/bench-plot-writeback.sh) when it has the series' writeback of
+# pinned and unpinned data. Run it again after changing one of those
+# scripts; results/README.md says which run each current table comes from.
 source "$(dirname "$0")/lib.sh"
 
 dir=${1:?usage: bench-results.sh DIR}
 [ -d "$dir" ] || die "no run directory $dir"
-title="benchmark run $(basename "$dir")"
-icount=0
-# shellcheck source=/dev/null
-[ ! -f "$dir/run.env" ] || source "$dir/run.env"
+# run.env's two keys ("key=value" lines), read rather than sourced.
+run_env() { sed -n "s/^$1=//p" "$dir/run.env" | tail -1; }
+if [ -f "$dir/run.env" ]; then
+	title=$(run_env title)
+	icount=$(run_env icount)
+else
+	log "no $dir/run.env: title and mode from TITLE and ICOUNT (default 0)"
+	title=${TITLE:-benchmark run $(basename "$dir")}
+	icount=${ICOUNT:-0}
+fi
+[[ $icount =~ ^[01]$ ]] || die "icount must be 0 or 1, not '$icount'"
 
 "$PROJECT/scripts/bench-summary.py" "$dir" "$title"
 plots=()
-if awk -F'\t' 'NR > 1 && $6 != "" && ($2 ~ /_ns_per_page$/ || $2 == "iops") { found = 1 }
+# Under icount, the fio rows that wait for the virtio disk are still timed
+# by the host and swing by 10x between boots: they would set the plot's
+# scale and say nothing. The table keeps them.
+skip=
+[ "$icount" -eq 0 ] || skip='^fio-(psync|io_uring)-|^fio-fixedbufs-ext4-'
+# The rows bench-plot.sh plots: a per-page time or IOPS of both kernels.
+if awk -F'\t' -v skip="$skip" '
+	NR == 1 || $6 == "" || $3 + 0 == 0 || $6 + 0 == 0 { next }
+	skip != "" && $1 ~ skip { next }
+	$2 ~ /_ns_per_page$/ || $2 == "iops" { found = 1 }
 	END { exit !found }' "$dir/summary.tsv"; then
-	# Under icount, the fio rows that wait for the virtio disk are still
-	# timed by the host and swing by 10x between boots: they would set the
-	# plot's scale and say nothing. The table keeps them.
-	skip=
-	[ "$icount" -eq 0 ] || skip='^fio-(psync|io_uring)-|^fio-fixedbufs-ext4-'
 	"$PROJECT/scripts/bench-plot.sh" "$dir/summary.tsv" "$dir/ratios.png" \
 		"$title${skip:+ (rows timed by the virtio disk left out)}" "$skip"
 	plots+=(ratios.png)
 fi
-if grep -q '^writeback-' "$dir/summary.tsv"; then
+# The rows bench-plot-writeback.sh plots: the series' pinned and unpinned
+# writeback of one disk and measure.
+if awk -F'\t' '
+	NR == 1 || $1 !~ /^writeback-(pinned|unpinned)/ || $6 == "" { next }
+	$2 == "fsync_sys_ms" || $2 == "faults_fsync_sys_ms" {
+		kind = $1; sub(/^writeback-(pinned|unpinned)/, "", kind)
+		seen[($1 ~ /^writeback-pinned/ ? "p" : "u"), kind, $2] = 1
+		if (seen["p", kind, $2] && seen["u", kind, $2])
+			found = 1
+	}
+	END { exit !found }' "$dir/summary.tsv"; then
 	"$PROJECT/scripts/bench-plot-writeback.sh" "$dir/summary.tsv" "$dir/writeback.png" "$title"
 	plots+=(writeback.png)
 fi

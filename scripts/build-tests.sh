@@ -48,11 +48,13 @@ for prog in "$PROJECT"/guest/progs/*.c "$PROJECT"/guest/progs/*/; do
 	prog=${prog%/}
 	if [ -d "$prog" ]; then
 		sources=("$prog"/*.c)
+		[ -f "${sources[0]}" ] || continue
 	else
+		[ -f "$prog" ] || continue
 		sources=("$prog")
 	fi
 	bin=$progs/$(basename "$prog" .c)
-	read -ra ldlibs < <(sed -n 's|^// LDLIBS: ||p' "${sources[@]}") || true
+	read -ra ldlibs < <(sed -n 's|^// LDLIBS: ||p' "${sources[@]}" | tr '\n' ' ') || true
 	gcc -O2 -Wall -Wextra -Werror -I"$src/mm" -isystem "$obj/usr/include" \
 		-o "$bin" "${sources[@]}" "${ldlibs[@]}" || die "compiling $prog failed"
 done
