@@ -53,7 +53,8 @@ awk -F'\t' '
 					hi["unpinned", variant, metric] / lo["pinned", variant, metric]
 			}
 	}' "$tsv" >"$data"
-[ -s "$data" ] || die "no pinned and unpinned writeback figures of the series in $tsv"
+# Exit 3: nothing to plot (bench-results.sh then makes no plot).
+[ -s "$data" ] || { log "no pinned and unpinned writeback figures of the series in $tsv"; exit 3; }
 plot_bars "$data" "$png" "$title" \
 	"pinned / unpinned writeback throughput (system time; 1 = as cheap as unpinned)" \
 	"[0:1.1<*]" 0 0.9 40

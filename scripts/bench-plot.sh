@@ -8,7 +8,7 @@
 # runs from 1 to the ratio, the dashed line marks 0.99. The whiskers
 # span the spread: the slowest series boot against the fastest base boot,
 # and the other way round. SKIP, an awk regular expression, leaves out the
-# cases whose names match it.
+# cases whose names match it. Exits 3 when no case has both kernels' figures.
 source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/plot-lib.sh"
 
@@ -30,7 +30,8 @@ awk -F'\t' -v skip="$skip" '
 	$2 == "iops" {
 		printf "\"%s\" %.4f %.4f %.4f\n", $1, $6 / $3, $7 / $5, $8 / $4
 	}' "$tsv" >"$data"
-[ -s "$data" ] || die "no per-page time or IOPS with both kernels' figures in $tsv"
+# Exit 3: nothing to plot (bench-results.sh then makes no plot).
+[ -s "$data" ] || { log "no per-page time or IOPS with both kernels' figures in $tsv"; exit 3; }
 # At least 0.9 to 1.05, so that small differences look small.
 plot_bars "$data" "$png" "$title" "series / base (speed; 1 = no change)" \
 	"[*<0.9:1.05<*]" 1 0.99

@@ -10,7 +10,7 @@
 # (scripts/bench-summary.py), ratios.png (scripts/bench-plot.sh) when the
 # run has a per-page time or IOPS of both kernels, and writeback.png
 # (scripts/bench-plot-writeback.sh) when it has the series' writeback of
-# pinned and unpinned data. Run it again after changing one of those
+# pinned and unpinned data (each plot script says whether it has). Run it again after changing one of those
 # scripts; results/README.md says which run each current table comes from.
 source "$(dirname "$0")/lib.sh"
 
@@ -30,33 +30,25 @@ fi
 
 "$PROJECT/scripts/bench-summary.py" "$dir" "$title"
 plots=()
+# plot PNG SCRIPT ARGS...: a plot, if the run has figures for it (the plot
+# scripts exit 3 when it has none).
+plot() {
+	local png=$1 rc=0
+	shift
+	"$@" || rc=$?
+	case $rc in
+	0) plots+=("$png") ;;
+	3) ;;
+	*) die "$(basename "$1") failed ($rc)" ;;
+	esac
+}
 # Under icount, the fio rows that wait for the virtio disk are still timed
 # by the host and swing by 10x between boots: they would set the plot's
 # scale and say nothing. The table keeps them.
 skip=
 [ "$icount" -eq 0 ] || skip='^fio-(psync|io_uring)-|^fio-fixedbufs-ext4-'
-# The rows bench-plot.sh plots: a per-page time or IOPS of both kernels.
-if awk -F'\t' -v skip="$skip" '
-	NR == 1 || $6 == "" || $3 + 0 == 0 || $6 + 0 == 0 { next }
-	skip != "" && $1 ~ skip { next }
-	$2 ~ /_ns_per_page$/ || $2 == "iops" { found = 1 }
-	END { exit !found }' "$dir/summary.tsv"; then
-	"$PROJECT/scripts/bench-plot.sh" "$dir/summary.tsv" "$dir/ratios.png" \
-		"$title${skip:+ (rows timed by the virtio disk left out)}" "$skip"
-	plots+=(ratios.png)
-fi
-# The rows bench-plot-writeback.sh plots: the series' pinned and unpinned
-# writeback of one disk and measure.
-if awk -F'\t' '
-	NR == 1 || $1 !~ /^writeback-(pinned|unpinned)/ || $6 == "" { next }
-	$2 == "fsync_sys_ms" || $2 == "faults_fsync_sys_ms" {
-		kind = $1; sub(/^writeback-(pinned|unpinned)/, "", kind)
-		seen[($1 ~ /^writeback-pinned/ ? "p" : "u"), kind, $2] = 1
-		if (seen["p", kind, $2] && seen["u", kind, $2])
-			found = 1
-	}
-	END { exit !found }' "$dir/summary.tsv"; then
-	"$PROJECT/scripts/bench-plot-writeback.sh" "$dir/summary.tsv" "$dir/writeback.png" "$title"
-	plots+=(writeback.png)
-fi
+plot ratios.png "$PROJECT/scripts/bench-plot.sh" "$dir/summary.tsv" "$dir/ratios.png" \
+	"$title${skip:+ (rows timed by the virtio disk left out)}" "$skip"
+plot writeback.png "$PROJECT/scripts/bench-plot-writeback.sh" "$dir/summary.tsv" \
+	"$dir/writeback.png" "$title"
 log "results: $dir (summary.tsv, summary.md, ${plots[*]:+${plots[*]}, }one .tsv and .log per boot)"
