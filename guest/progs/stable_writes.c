@@ -28,8 +28,8 @@
  *
  * Prints "metric value" lines: large_folio_pages (pages of FILE in large
  * folios when it was mapped; -1 if unknown), device_rounds, checked_reads,
- * torn_reads, lost_pages. Exit: 0 when no read was torn and no page lost, 1 otherwise,
- * 2 on a setup failure, 3 if the long-term pin was refused.
+ * torn_reads, lost_pages. Exit: 0 when no read was torn and no page lost,
+ * 1 otherwise, 2 on a setup failure, 3 if the long-term pin was refused.
  */
 #define _GNU_SOURCE
 #include <errno.h>
