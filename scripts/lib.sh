@@ -48,14 +48,14 @@ mainline)
 	BASE_ARCHIVE="http://deb.debian.org/debian trixie-backports main"
 	PATCHES=$PROJECT/patches
 	# The revision of the series as posted: "[PATCH vN NN/MM]".
-	SERIES_REVISION=6
+	SERIES_REVISION=7
 	;;
 6.12)
 	BASE_PACKAGE=linux-source-6.12
 	BASE_DEFAULT_VERSION=6.12.117-1~deb12u1
 	BASE_ARCHIVE="http://deb.debian.org/debian-security bookworm-security main"
 	PATCHES=$PROJECT/backports/6.12
-	SERIES_REVISION=5
+	SERIES_REVISION=6
 	;;
 *) die "unknown BASE '$BASE' (mainline or 6.12)" ;;
 esac
