@@ -5,7 +5,9 @@
 # or the group GROUP names (make test GROUP=quick), else all. The kernel (debug
 # config), its selftests and the guest programs must be built. Run on the
 # base kernel, a scenario test of something the series adds shows the base's
-# problem as a failure. The guest's files: $BUILD/runs/test-<tree>.
+# problem as a failure. The guest's files: $BUILD/runs/test-<tree> (its
+# stderr in test-<tree>.log), and test-<tree>-bootN for the guests of tests
+# with a "# boot:" line.
 source "$(dirname "$0")/lib.sh"
 source "$PROJECT/lib/tap.sh"
 
