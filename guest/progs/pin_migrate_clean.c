@@ -106,9 +106,17 @@ static uint64_t page_flags(int kpageflags, uint64_t pfn)
 	return flags;
 }
 
-static bool page_dirty(int kpageflags, uint64_t pfn)
+/* How many of the @nr_pages pages mapped at @mem are dirty. */
+static unsigned long dirty_pages(int pagemap, int kpageflags, const char *mem,
+				 unsigned long nr_pages)
 {
-	return page_flags(kpageflags, pfn) & (1ULL << KPF_DIRTY);
+	unsigned long dirty = 0;
+
+	for (unsigned long i = 0; i < nr_pages; i++)
+		if (page_flags(kpageflags, pfn_of(pagemap, mem + i * page_size)) &
+		    (1ULL << KPF_DIRTY))
+			dirty++;
+	return dirty;
 }
 
 static char *map_file(int fd)
@@ -203,14 +211,9 @@ int main(int argc, char **argv)
 			die_err(EIO, "file lost its data");
 	/* The unpin's worker may still dirty some: sync until all are clean. */
 	for (int tries = 0; ; tries++) {
-		unsigned long dirty = 0;
-
 		if (fsync(fd))
 			die("fsync");
-		for (unsigned long i = 0; i < nr_pages; i++)
-			dirty += page_dirty(kpageflags,
-					    pfn_of(pagemap, mem + i * page_size));
-		if (!dirty)
+		if (!dirty_pages(pagemap, kpageflags, mem, nr_pages))
 			break;
 		if (tries == 10)
 			die_err(EBUSY, "pages stay dirty before the pin");
@@ -250,8 +253,8 @@ int main(int argc, char **argv)
 
 		if (pfn >= movable_start && pfn < movable_end)
 			die_err(EEXIST, "a pinned page is still in ZONE_MOVABLE");
-		dirtied += page_dirty(kpageflags, pfn);
 	}
+	dirtied = dirty_pages(pagemap, kpageflags, mem, nr_pages);
 	printf("dirtied %lu of %lu pages (%lu were in ZONE_MOVABLE)\n",
 	       dirtied, nr_pages, in_movable);
 
@@ -262,9 +265,7 @@ int main(int argc, char **argv)
 	if (ioctl(gup_fd, PIN_LONGTERM_TEST_STOP))
 		die("PIN_LONGTERM_TEST_STOP");
 	usleep(500 * 1000);
-	for (unsigned long i = 0; i < nr_pages; i++)
-		unpin_dirtied += page_dirty(kpageflags,
-					    pfn_of(pagemap, mem + i * page_size));
+	unpin_dirtied = dirty_pages(pagemap, kpageflags, mem, nr_pages);
 	printf("the unpin then dirtied %lu of %lu pages\n", unpin_dirtied,
 	       nr_pages);
 	if (!dirtied && !unpin_dirtied) {
