@@ -13,7 +13,11 @@
  * direction must pin at least one page per page of data, release every
  * pin, and the data read back must be what was written.
  *
- *   ublk_pins
+ * With --no-gup, each direction must take no pin at all: kernels whose
+ * ublk copies through the server's iterator (_copy_to_iter(), as 7.3
+ * does) take no user pages, so there is nothing to pin.
+ *
+ *   ublk_pins [--no-gup]
  *
  * Exit status: 0 as expected, 1 the data or the pins were not as
  * expected, 2 setup failure, 4 no ublk in this kernel (skip).
@@ -25,6 +29,7 @@
 #include <linux/ublk_cmd.h>
 #include <pthread.h>
 #include <stdatomic.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -172,6 +177,9 @@ static void fill(unsigned char *buf, size_t size)
 		buf[i] = (unsigned char)(i * 13 + i / 4096);
 }
 
+/* The copy takes no user pages: set by --no-gup */
+static bool expect_no_gup;
+
 static int check_pins(const char *step, struct foll_pins before)
 {
 	struct foll_pins now = foll_pins_now();
@@ -183,6 +191,13 @@ static int check_pins(const char *step, struct foll_pins before)
 	       step, acquired, released, pages);
 	if (acquired != released) {
 		printf("%s: %ld pins not released\n", step, acquired - released);
+		return 1;
+	}
+	if (expect_no_gup) {
+		if (acquired == 0)
+			return 0;
+		printf("%s: %ld pins taken by a copy that takes no user pages\n",
+		       step, acquired);
 		return 1;
 	}
 	if (acquired < pages) {
@@ -202,7 +217,7 @@ static void drop_caches(void)
 	close(fd);
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
 	struct ublksrv_ctrl_cmd cmd = { 0 };
 	struct ublk_params params = { 0 };
@@ -211,6 +226,13 @@ int main(void)
 	struct foll_pins before;
 	pthread_t queue;
 	char path[64];
+
+	if (argc == 2 && !strcmp(argv[1], "--no-gup")) {
+		expect_no_gup = true;
+	} else if (argc != 1) {
+		fprintf(stderr, "usage: ublk_pins [--no-gup]\n");
+		return 2;
+	}
 
 	ctrl_fd = open("/dev/ublk-control", O_RDWR);
 	if (ctrl_fd < 0) {
