@@ -3,8 +3,8 @@
 
 # The kernel the series is applied to: mainline (patches/) or 6.12 (the LTS
 # backport, backports/6.12/); BASE_VERSION= another Debian version of it.
-# 6.12 until the port to mainline lands. scripts/lib.sh has the details.
-BASE ?= 6.12
+# mainline unless told. scripts/lib.sh has the details.
+BASE ?= mainline
 BASE_VERSION ?=
 export BASE BASE_VERSION
 

@@ -39,8 +39,8 @@ if [ -d "$BUILD_ROOT/series/linux/.git" ]; then
 and any tree of your own there; the harness remakes them under $BUILD_ROOT/BASE/"
 fi
 
-# Until the port to mainline lands, the default base is 6.12.
-BASE=${BASE:-6.12}
+# The default base is mainline, the kernel the series is posted against.
+BASE=${BASE:-mainline}
 case $BASE in
 mainline)
 	BASE_PACKAGE=linux-source-7.3
