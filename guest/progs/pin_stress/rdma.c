@@ -53,10 +53,16 @@ static int rdma_connect(struct rdma *r, int gid_index, const union ibv_gid *gid)
 			      IBV_QP_DEST_QPN | IBV_QP_RQ_PSN | IBV_QP_MAX_DEST_RD_ATOMIC |
 			      IBV_QP_MIN_RNR_TIMER))
 			return -1;
+		/*
+		 * rxe takes a retry count of 7 as "retry for ever": 6 makes a
+		 * transfer that never gets through end in an error completion.
+		 * The timeout, 4.096 us << 18 (about 1 s), is far above what a
+		 * loaded TCG guest takes to turn a packet round.
+		 */
 		attr = (struct ibv_qp_attr){
 			.qp_state = IBV_QPS_RTS,
-			.timeout = 14,
-			.retry_cnt = 7,
+			.timeout = 18,
+			.retry_cnt = 6,
 			.rnr_retry = 7,
 			.max_rd_atomic = 1,
 		};
@@ -148,9 +154,35 @@ int rdma_register(struct rdma *r, int t, long start, int nr, bool writable)
 	return 0;
 }
 
+/* Print the states of the queue pairs, for a transfer that did not end. */
+static void report_qp_states(struct rdma *r)
+{
+	static const char *const names[] = {
+		[IBV_QPS_RESET] = "RESET", [IBV_QPS_INIT] = "INIT", [IBV_QPS_RTR] = "RTR",
+		[IBV_QPS_RTS] = "RTS", [IBV_QPS_SQD] = "SQD", [IBV_QPS_SQE] = "SQE",
+		[IBV_QPS_ERR] = "ERR",
+	};
+
+	for (int i = 0; i < 2; i++) {
+		struct ibv_qp_init_attr init;
+		struct ibv_qp_attr attr;
+
+		if (ibv_query_qp(r->qp[i], &attr, IBV_QP_STATE, &init))
+			printf("queue pair %d: cannot query\n", i);
+		else if (attr.qp_state < sizeof(names) / sizeof(names[0]) && names[attr.qp_state])
+			printf("queue pair %d: %s\n", i, names[attr.qp_state]);
+		else
+			printf("queue pair %d: state %d\n", i, attr.qp_state);
+	}
+	fflush(stdout);
+}
+
 /*
  * One RDMA WRITE (or READ) between pages first..first+n-1 of the region
  * and the start of the buffer, to completion. Returns 0 or -1 with errno.
+ * A transfer that has not completed after TRANSFER_SECONDS marks the
+ * queue pairs stalled: nothing more is sent on them, as a completion that
+ * comes late would be taken for the next transfer's.
  */
 int rdma_transfer(struct rdma *r, bool write, int first, int n)
 {
@@ -165,6 +197,7 @@ int rdma_transfer(struct rdma *r, bool write, int first, int n)
 		.opcode = write ? IBV_WR_RDMA_WRITE : IBV_WR_RDMA_READ,
 		.wr.rdma = { .remote_addr = r->iova + first * PAGE, .rkey = r->mr->rkey },
 	}, *bad;
+	struct timespec start, now;
 	struct ibv_wc wc;
 	int ret;
 
@@ -173,8 +206,12 @@ int rdma_transfer(struct rdma *r, bool write, int first, int n)
 		errno = ret;
 		return -1;
 	}
-	for (int polls = 0; !(ret = ibv_poll_cq(r->cq, 1, &wc)); polls++) {
-		if (polls > 100000) {
+	clock_gettime(CLOCK_MONOTONIC, &start);
+	while (!(ret = ibv_poll_cq(r->cq, 1, &wc))) {
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		if (now.tv_sec - start.tv_sec > TRANSFER_SECONDS) {
+			report_qp_states(r);
+			r->stalled = true;
 			errno = ETIMEDOUT;
 			return -1;
 		}
@@ -196,7 +233,7 @@ bool op_mr_register(void)
 	bool writable = chance(80), armed, fired;
 	long start;
 
-	if (!rdma.ctx || rdma.mr)
+	if (!rdma.ctx || rdma.stalled || rdma.mr)
 		return false;
 	start = pick_range(tg, 32, &nr);
 	armed = inject_arm();
@@ -216,7 +253,7 @@ bool op_mr_write(void)
 	uint64_t tag = new_tag();
 	int first, n;
 
-	if (!rdma.mr || !rdma.pin.writable)
+	if (!rdma.mr || rdma.stalled || !rdma.pin.writable)
 		return false;
 	first = rnd_below(rdma.pin.nr);
 	n = 1 + rnd_below(rdma.pin.nr - first);
@@ -236,7 +273,7 @@ bool op_mr_write(void)
 /* The NIC reads the region: each page must hold what the model says. */
 bool op_mr_read(void)
 {
-	if (!rdma.mr)
+	if (!rdma.mr || rdma.stalled)
 		return false;
 	memset(rdma.buf, 0xff, rdma.pin.nr * PAGE);
 	if (rdma_transfer(&rdma, false, 0, rdma.pin.nr)) {
