@@ -35,7 +35,7 @@ bench_kernel_config = $(if $(filter-out file,$(origin CONFIG)),$(CONFIG),release
 # tree (base, or a worktree under build/) is used as it is.
 tree_ready = $(if $(filter series,$(TREE)),apply,base)
 
-.PHONY: help run test guest-tests bench-reclaim stress base apply export kernel config kernels tests guest shell deps clean distclean
+.PHONY: help run test guest-tests bench-reclaim stress base apply post export kernel config kernels tests guest shell deps clean distclean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | expand -t 16
@@ -69,6 +69,9 @@ base: deps ## fetch and unpack BASE's kernel into build/BASE/series/linux (a git
 
 apply: base ## apply BASE's patches to the base: the series branch of build/BASE/series/linux
 	scripts/series-apply.sh
+
+post: apply ## write BASE's postings (patches/postings/: the sub-series, in landing order) to build/BASE/postings/
+	scripts/series-post.sh
 
 export: ## write the series branch's commits back to BASE's patches (format-patch, cover letter, series)
 	scripts/series-export.sh

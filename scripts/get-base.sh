@@ -29,37 +29,22 @@ if [ -d "$REPO/.git" ]; then
 	exit 0
 fi
 
-# Debian's package is downloaded, not installed, through an apt configuration
-# of our own under $BUILD_ROOT/apt: the machine's sources, lists and pinning
-# stay as they are, and bookworm machines can take trixie-backports' package
-# (it is architecture "all": a tarball and its changelog).
-# apt.conf there drops the machine's update hooks (appstream, packagekit),
-# which would act on the machine's own lists.
-apt_opts() {
-	local dir=$BUILD_ROOT/apt/$BASE
-	printf '%s\n' -c "$dir/apt.conf" -o "Dir::Etc::sourcelist=$dir/sources.list" \
-		-o Dir::Etc::sourceparts=/dev/null \
-		-o "Dir::State::Lists=$dir/lists" -o "Dir::Cache=$dir/cache" \
-		-o APT::Sandbox::User=root -o Debug::NoLocking=1
-}
-
+# Debian's package is downloaded, not installed, through the project's own
+# apt configuration (private_apt_update in lib.sh): bookworm machines can
+# take trixie-backports' package (it is architecture "all": a tarball and
+# its changelog).
 # Prints the path of the downloaded .deb of $BASE_PACKAGE $BASE_VERSION.
 download_debian_source() {
 	set -e # not inherited by the $(...) this runs in
 	local dir=$BUILD_ROOT/apt/$BASE downloads=$BUILD_ROOT/downloads opts deb
-	mapfile -t opts < <(apt_opts)
+	mapfile -t opts < <(private_apt_opts "$BASE")
 	deb=$downloads/${BASE_PACKAGE}_${BASE_VERSION/:/%3a}_all.deb
 	if [ -f "$deb" ]; then
 		echo "$deb"
 		return
 	fi
-	mkdir -p "$dir/lists/partial" "$dir/cache/archives/partial" "$downloads"
-	echo "deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] $BASE_ARCHIVE" >"$dir/sources.list"
-	printf '%s\n' '#clear APT::Update::Pre-Invoke;' '#clear APT::Update::Post-Invoke;' \
-		'#clear APT::Update::Post-Invoke-Success;' >"$dir/apt.conf"
-	log "reading Debian's archive: $BASE_ARCHIVE"
-	apt-get -q "${opts[@]}" update >"$dir/update.log" 2>&1 ||
-		{ cat "$dir/update.log" >&2; die "apt-get update of $BASE_ARCHIVE failed"; }
+	mkdir -p "$downloads"
+	private_apt_update "$BASE" "$BASE_ARCHIVE"
 	# awk reads madison's whole output: "| grep -q" would exit at the first
 	# match, and under pipefail madison's SIGPIPE would read as "missing"
 	# (as it once did here, at random).

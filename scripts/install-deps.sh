@@ -12,6 +12,8 @@ packages=(
 	qemu-system-x86 e2fsprogs xfsprogs dosfstools util-linux fio liburing-dev
 	rdma-core ibverbs-utils libibverbs-dev perftest iproute2 bindfs fuse3
 	cryptsetup-bin dmsetup
+	# b4 (scripts/get-b4.sh takes trixie's) and what it imports
+	python3-dkim python3-dnspython python3-requests python3-patatt git-filter-repo
 	# plotting benchmark results
 	gnuplot-nox
 )

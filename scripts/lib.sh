@@ -101,6 +101,35 @@ tree_dir() {
 # obj_dir base|series CONFIG -> its object directory
 obj_dir() { echo "$BUILD/$1/obj-$2"; }
 
+# Packages the machine's archive does not have (Debian's kernel source from
+# trixie-backports, trixie's b4) are downloaded, not installed, through an
+# apt configuration of our own under $BUILD_ROOT/apt/NAME: the machine's
+# sources, lists and pinning stay as they are. apt.conf there drops the
+# machine's update hooks (appstream, packagekit), which would act on the
+# machine's own lists.
+# private_apt_opts NAME: apt's options for NAME's configuration, one a line.
+private_apt_opts() {
+	local dir=$BUILD_ROOT/apt/$1
+	printf '%s\n' -c "$dir/apt.conf" -o "Dir::Etc::sourcelist=$dir/sources.list" \
+		-o Dir::Etc::sourceparts=/dev/null \
+		-o "Dir::State::Lists=$dir/lists" -o "Dir::Cache=$dir/cache" \
+		-o APT::Sandbox::User=root -o Debug::NoLocking=1
+}
+
+# private_apt_update NAME ARCHIVE: NAME's configuration reads ARCHIVE
+# ("URL SUITE COMPONENT"); fetch its lists.
+private_apt_update() {
+	local dir=$BUILD_ROOT/apt/$1 opts
+	mapfile -t opts < <(private_apt_opts "$1")
+	mkdir -p "$dir/lists/partial" "$dir/cache/archives/partial"
+	echo "deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] $2" >"$dir/sources.list"
+	printf '%s\n' '#clear APT::Update::Pre-Invoke;' '#clear APT::Update::Post-Invoke;' \
+		'#clear APT::Update::Post-Invoke-Success;' >"$dir/apt.conf"
+	log "reading Debian's archive: $2"
+	apt-get -q "${opts[@]}" update >"$dir/update.log" 2>&1 ||
+		{ cat "$dir/update.log" >&2; die "apt-get update of $2 failed"; }
+}
+
 # The patch files named by $PATCHES/series, in order, one per line.
 series_patches() {
 	[ -f "$PATCHES/series" ] || return 0

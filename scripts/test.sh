@@ -2,7 +2,9 @@
 # The test command (make test): everything a change to the series must pass.
 #   0. the harness's kernel-free self-tests (tests/harness/*: TAP, the kernel
 #      log check, guest/run-tests, the benchmark summary), in seconds
-#   1. the series: applies to the base, Signed-off-by and checkpatch --strict on every patch
+#   1. the series: applies to the base, Signed-off-by and checkpatch --strict on every patch;
+#      where BASE's series has postings (patches/postings/), they cover it in order,
+#      with get_maintainer.pl's recipients, and b4 and git am take them
 #   2. the series kernel (debug config) and its selftests build
 #   3. in a guest on that kernel: the mm selftests that guard what we touch
 #      and the project's scenario tests (guest/run-tests); then the guest
@@ -35,6 +37,9 @@ done
 "$PROJECT/scripts/get-base.sh"
 
 run_reporter "$PROJECT/scripts/check-series.sh"
+if [ -d "$PATCHES/postings" ]; then
+	run_reporter "$PROJECT/scripts/series-post.sh" --check
+fi
 
 tap_run "build: series kernel (debug)" "$out/build-kernel.log" \
 	"$PROJECT/scripts/build-kernel.sh" series debug

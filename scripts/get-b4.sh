@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# b4 for series-post.sh --check: trixie's b4 0.14, downloaded and unpacked
+# into $BUILD_ROOT/tools/b4 (prints the path of its command). Bookworm's b4
+# 0.12 fails "b4 am" on a folded From: header, which git format-patch
+# writes for a long name. b4 is pure Python: it runs on bookworm's python3
+# with the modules install-deps.sh installs.
+source "$(dirname "$0")/lib.sh"
+
+B4_VERSION=0.14.2-2
+tools=$BUILD_ROOT/tools/b4
+b4=$tools/b4
+if [ "$(cat "$tools/version" 2>/dev/null)" = "$B4_VERSION" ] && [ -x "$b4" ]; then
+	echo "$b4"
+	exit 0
+fi
+private_apt_update trixie "http://deb.debian.org/debian trixie main"
+mapfile -t opts < <(private_apt_opts trixie)
+rm -rf "$tools"
+mkdir -p "$tools/deb"
+(cd "$tools/deb" && apt-get -q "${opts[@]}" download "b4=$B4_VERSION" >download.log 2>&1) ||
+	{ cat "$tools/deb/download.log" >&2; die "apt-get download b4=$B4_VERSION failed"; }
+dpkg-deb -x "$tools"/deb/b4_*.deb "$tools/root"
+cat >"$b4" <<WRAPPER
+#!/bin/sh
+PYTHONPATH="$tools/root/usr/lib/python3/dist-packages" exec /usr/bin/python3 -m b4.command "\$@"
+WRAPPER
+chmod +x "$b4"
+"$b4" --version >/dev/null || die "b4 $B4_VERSION does not run here"
+echo "$B4_VERSION" >"$tools/version"
+log "b4 $B4_VERSION in $tools"
+echo "$b4"
