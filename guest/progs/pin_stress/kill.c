@@ -8,7 +8,7 @@ bool op_kill_pinned(void)
 {
 	int t = pick_target(true), nr, report[2];
 	struct target *tg;
-	enum pinner by = rnd_below(rdma.ctx ? 3 : 2);
+	enum pinner by = rnd_below(rdma.ctx && !rdma.broken ? 3 : 2);
 	bool killed = chance(70);
 	static const char *const pinner_names[] = { "gup_test", "io_uring", "an RDMA region" };
 	long start;

@@ -115,11 +115,8 @@ struct rdma {
 	struct ibv_mr *mr;		/* on a target, or NULL */
 	uint64_t iova;			/* the region's address when registered */
 	struct pinned pin;
-	bool stalled;			/* a transfer never completed */
+	bool broken;			/* a transfer failed: see rdma_break() */
 };
-
-/* rxe gives up on a lost packet after about 7 s (see rdma_connect()). */
-#define TRANSFER_SECONDS 30
 
 /* main.c */
 extern struct target targets[MAX_TARGETS];

@@ -12,6 +12,12 @@
  * page (fork_write and kill_pinned fork) would send stale data and fail
  * the checks.
  */
+/*
+ * How long a transfer may go without a completion: rxe gives up on a lost
+ * packet after about 7 s (see rdma_connect()).
+ */
+#define TRANSFER_SECONDS 30
+
 const char *rdma_device;
 struct rdma rdma = { .pin.target = -1 };
 
@@ -154,35 +160,54 @@ int rdma_register(struct rdma *r, int t, long start, int nr, bool writable)
 	return 0;
 }
 
-/* Print the states of the queue pairs, for a transfer that did not end. */
-static void report_qp_states(struct rdma *r)
+/*
+ * After a transfer that failed or did not end: print the queue pairs'
+ * states and rxe's counters (the whole run's), and move both queue pairs
+ * to the error state, so that nothing still queued lands later and
+ * nothing more is sent on them (a late completion would be taken for the
+ * next transfer's). The region's pages that the transfer was to write now
+ * hold old data, new data or a mix, which the model cannot know.
+ */
+static void rdma_break(struct rdma *r)
 {
 	static const char *const names[] = {
 		[IBV_QPS_RESET] = "RESET", [IBV_QPS_INIT] = "INIT", [IBV_QPS_RTR] = "RTR",
 		[IBV_QPS_RTS] = "RTS", [IBV_QPS_SQD] = "SQD", [IBV_QPS_SQE] = "SQE",
 		[IBV_QPS_ERR] = "ERR",
 	};
+	char path[256], line[256];
+	FILE *f;
 
 	for (int i = 0; i < 2; i++) {
+		struct ibv_qp_attr attr = { .qp_state = IBV_QPS_ERR };
 		struct ibv_qp_init_attr init;
-		struct ibv_qp_attr attr;
 
-		if (ibv_query_qp(r->qp[i], &attr, IBV_QP_STATE, &init))
+		if (ibv_query_qp(r->qp[i], &attr, IBV_QP_STATE | IBV_QP_SQ_PSN, &init))
 			printf("queue pair %d: cannot query\n", i);
 		else if (attr.qp_state < sizeof(names) / sizeof(names[0]) && names[attr.qp_state])
-			printf("queue pair %d: %s\n", i, names[attr.qp_state]);
+			printf("queue pair %d: %s, send PSN %u\n", i, names[attr.qp_state],
+			       attr.sq_psn);
 		else
 			printf("queue pair %d: state %d\n", i, attr.qp_state);
+		attr = (struct ibv_qp_attr){ .qp_state = IBV_QPS_ERR };
+		if (qp_modify(r->qp[i], &attr, IBV_QP_STATE))
+			printf("queue pair %d: cannot move to ERR: %s\n", i, strerror(errno));
 	}
+	snprintf(path, sizeof(path), "rdma statistic show link %s/1 2>&1", rdma_device);
+	f = popen(path, "r");
+	while (f && fgets(line, sizeof(line), f))
+		printf("%s", line);
+	if (f)
+		pclose(f);
 	fflush(stdout);
+	r->broken = true;
 }
 
 /*
  * One RDMA WRITE (or READ) between pages first..first+n-1 of the region
- * and the start of the buffer, to completion. Returns 0 or -1 with errno.
- * A transfer that has not completed after TRANSFER_SECONDS marks the
- * queue pairs stalled: nothing more is sent on them, as a completion that
- * comes late would be taken for the next transfer's.
+ * and the start of the buffer, to completion. Returns 0 or -1 with errno:
+ * ETIMEDOUT if no completion came within TRANSFER_SECONDS, EIO for an
+ * error completion. Either way the queue pairs are broken (rdma_break()).
  */
 int rdma_transfer(struct rdma *r, bool write, int first, int n)
 {
@@ -209,17 +234,17 @@ int rdma_transfer(struct rdma *r, bool write, int first, int n)
 	clock_gettime(CLOCK_MONOTONIC, &start);
 	while (!(ret = ibv_poll_cq(r->cq, 1, &wc))) {
 		clock_gettime(CLOCK_MONOTONIC, &now);
-		if (now.tv_sec - start.tv_sec > TRANSFER_SECONDS) {
-			report_qp_states(r);
-			r->stalled = true;
+		if (now.tv_sec - start.tv_sec >= TRANSFER_SECONDS) {
+			rdma_break(r);
 			errno = ETIMEDOUT;
 			return -1;
 		}
 		usleep(100);
 	}
 	if (ret < 0 || wc.status != IBV_WC_SUCCESS) {
-		fprintf(stderr, "pin_stress: RDMA %s: %s\n", write ? "WRITE" : "READ",
-			ret < 0 ? "poll failed" : ibv_wc_status_str(wc.status));
+		printf("RDMA %s: %s\n", write ? "WRITE" : "READ",
+		       ret < 0 ? "poll failed" : ibv_wc_status_str(wc.status));
+		rdma_break(r);
 		errno = EIO;
 		return -1;
 	}
@@ -233,7 +258,7 @@ bool op_mr_register(void)
 	bool writable = chance(80), armed, fired;
 	long start;
 
-	if (!rdma.ctx || rdma.stalled || rdma.mr)
+	if (!rdma.ctx || rdma.broken || rdma.mr)
 		return false;
 	start = pick_range(tg, 32, &nr);
 	armed = inject_arm();
@@ -253,15 +278,17 @@ bool op_mr_write(void)
 	uint64_t tag = new_tag();
 	int first, n;
 
-	if (!rdma.mr || rdma.stalled || !rdma.pin.writable)
+	if (!rdma.mr || rdma.broken || !rdma.pin.writable)
 		return false;
 	first = rnd_below(rdma.pin.nr);
 	n = 1 + rnd_below(rdma.pin.nr - first);
 	for (int i = 0; i < n; i++)
 		fill(rdma.buf + i * WORDS, tag + first + i);
 	if (rdma_transfer(&rdma, true, first, n)) {
-		check_failed("RDMA WRITE into %s: %s", targets[rdma.pin.target].name,
-			     strerror(errno));
+		check_failed("RDMA WRITE into %s pages %ld-%ld: %s (what those pages hold "
+			     "is unknown now: later mismatches there follow from this)",
+			     targets[rdma.pin.target].name, rdma.pin.start + first,
+			     rdma.pin.start + first + n - 1, strerror(errno));
 		return true;
 	}
 	for (int i = 0; i < n; i++)
@@ -273,7 +300,7 @@ bool op_mr_write(void)
 /* The NIC reads the region: each page must hold what the model says. */
 bool op_mr_read(void)
 {
-	if (!rdma.mr || rdma.stalled)
+	if (!rdma.mr || rdma.broken)
 		return false;
 	memset(rdma.buf, 0xff, rdma.pin.nr * PAGE);
 	if (rdma_transfer(&rdma, false, 0, rdma.pin.nr)) {
