@@ -6,10 +6,11 @@
 # with the modules install-deps.sh installs.
 source "$(dirname "$0")/lib.sh"
 
+# The version tested here; if trixie has moved on, its current one.
 B4_VERSION=0.14.2-2
 tools=$BUILD_ROOT/tools/b4
 b4=$tools/b4
-if [ "$(cat "$tools/version" 2>/dev/null)" = "$B4_VERSION" ] && [ -x "$b4" ]; then
+if [ -x "$b4" ] && "$b4" --version >/dev/null 2>&1; then
 	echo "$b4"
 	exit 0
 fi
@@ -17,15 +18,19 @@ private_apt_update trixie "http://deb.debian.org/debian trixie main"
 mapfile -t opts < <(private_apt_opts trixie)
 rm -rf "$tools"
 mkdir -p "$tools/deb"
-(cd "$tools/deb" && apt-get -q "${opts[@]}" download "b4=$B4_VERSION" >download.log 2>&1) ||
-	{ cat "$tools/deb/download.log" >&2; die "apt-get download b4=$B4_VERSION failed"; }
+if ! (cd "$tools/deb" && apt-get -q "${opts[@]}" download "b4=$B4_VERSION" >download.log 2>&1); then
+	log "trixie has no b4 $B4_VERSION: taking its current b4"
+	(cd "$tools/deb" && apt-get -q "${opts[@]}" download b4 >download.log 2>&1) ||
+		{ cat "$tools/deb/download.log" >&2; die "apt-get download b4 failed"; }
+fi
 dpkg-deb -x "$tools"/deb/b4_*.deb "$tools/root"
-cat >"$b4" <<WRAPPER
+# The wrapper finds the unpacked package beside itself.
+cat >"$b4" <<'WRAPPER'
 #!/bin/sh
-PYTHONPATH="$tools/root/usr/lib/python3/dist-packages" exec /usr/bin/python3 -m b4.command "\$@"
+root=$(dirname "$0")/root
+PYTHONPATH="$root/usr/lib/python3/dist-packages" exec /usr/bin/python3 -m b4.command "$@"
 WRAPPER
 chmod +x "$b4"
-"$b4" --version >/dev/null || die "b4 $B4_VERSION does not run here"
-echo "$B4_VERSION" >"$tools/version"
-log "b4 $B4_VERSION in $tools"
+version=$("$b4" --version) || die "the b4 from trixie does not run here"
+log "b4 $version in $tools"
 echo "$b4"

@@ -5,13 +5,15 @@
 #   series-post.sh            write each posting to $BUILD/postings/NN-NAME/
 #   series-post.sh --update   first set the To: and Cc: lines of the cover
 #                             files from the base tree's scripts/get_maintainer.pl
-#   series-post.sh --check    write them, then check them (TAP; check-series.sh runs it)
+#   series-post.sh --check    write them, then check them (TAP; make test runs it)
 #
 # A posting is $PATCHES/postings/NN-NAME.cover, NN its place in the landing
 # order. Its header lines, then a blank line, then the cover letter's body:
 #   Patches: FIRST-LAST      its patches, numbered as in $PATCHES/series
-#   Applies-to: base         optional: it needs no earlier posting; it is
-#                            made from the base, and checked to apply there
+#   Builds-on: N             optional: it needs only patches 1..N (0: the base
+#                            alone), not every patch before it; it is made by
+#                            cherry-picking it there, and names only those
+#                            in prerequisite-patch-id
 #   Recipients: per-patch    optional: each patch goes to its own maintainers,
 #                            the cover letter to all of them
 #   Also-Cc-of: FILE...      optional: Cc everyone get_maintainer.pl names for
@@ -21,8 +23,11 @@
 #   Subject: ...             the cover letter's, without "[PATCH vN 0/n]"
 # Each posting is git format-patch output: [PATCH vN k/n], the cover letter,
 # and base-commit with a prerequisite-patch-id for every patch of the series
-# before it, which is how b4 and the maintainers' tools find what a
-# posting builds on.
+# it builds on (by default, every one before it), which is how b4 and the
+# maintainers' tools find what a posting needs. Diffs are made without
+# git's indent heuristic: git 2.39's --base computes the prerequisite ids
+# without it, and an id must be what "git patch-id --stable" gives for the
+# diff that was posted. --check replaces $BUILD/postings.
 source "$(dirname "$0")/lib.sh"
 source "$PROJECT/lib/tap.sh"
 require_repo
@@ -92,7 +97,8 @@ fold_addresses() { echo "${1//, /,$'\n'    }"; }
 # insert_headers PATCH TO CC: add To: and Cc: before the end of its headers.
 insert_headers() {
 	local patch=$1 headers
-	headers="To: $(fold_addresses "$2")"$'\n'"Cc: $(fold_addresses "$3")"
+	headers="To: $(fold_addresses "$2")"
+	[ -z "$3" ] || headers+=$'\n'"Cc: $(fold_addresses "$3")"
 	awk -v h="$headers" '!done && /^$/ { print h; done = 1 } { print }' "$patch" >"$patch.new" &&
 		mv "$patch.new" "$patch"
 }
@@ -112,13 +118,16 @@ for cover in "${covers[@]}"; do
 	from=$BASE_TAG
 	[ "$first" -eq 1 ] || from=${commits[first - 2]}
 	tree=$REPO rev_range=$from..${commits[last - 1]}
-	if [ "$(header "$cover" Applies-to)" = base ]; then
-		# Made from the base, so that it names no earlier posting.
-		git -C "$REPO" worktree add -q --detach "$worktree" "$BASE_TAG"
+	builds_on=$(header "$cover" Builds-on)
+	if [ -n "$builds_on" ] && [ "$builds_on" -ne $((first - 1)) ]; then
+		# Made where it builds on, so that it names no other prerequisite.
+		onto=$BASE_TAG
+		[ "$builds_on" -eq 0 ] || onto=${commits[builds_on - 1]}
+		git -C "$REPO" worktree add -q --detach "$worktree" "$onto"
 		git -C "$worktree" -c user.name=post -c user.email=post@localhost \
 			cherry-pick "$rev_range" >/dev/null 2>&1 ||
-			die "$name: does not apply to $BASE_TAG alone"
-		tree=$worktree rev_range=$BASE_TAG..HEAD
+			die "$name: does not apply on patches 1-$builds_on alone"
+		tree=$worktree rev_range=$onto..HEAD
 	fi
 	addresses=()
 	if [ "$(header "$cover" Recipients)" != per-patch ]; then
@@ -127,7 +136,7 @@ for cover in "${covers[@]}"; do
 		for a in "${to[@]}"; do addresses+=(--to="${a# }"); done
 		for a in "${cc[@]}"; do addresses+=(--cc="${a# }"); done
 	fi
-	git -C "$tree" format-patch -q --zero-commit --no-signature --abbrev=12 \
+	git -C "$tree" -c diff.indentHeuristic=false format-patch -q --zero-commit --no-signature --abbrev=12 \
 		--base="$BASE_TAG" --subject-prefix="PATCH v$SERIES_REVISION" \
 		--cover-letter --thread=shallow "${addresses[@]}" -o "$dir" "$rev_range"
 	[ "$tree" = "$REPO" ] || git -C "$REPO" worktree remove --force "$worktree"
@@ -135,7 +144,9 @@ for cover in "${covers[@]}"; do
 	subject=$(header "$cover" Subject)
 	sed -n '/^$/,$p' "$cover" | sed 1d >"$dir/.body"
 	awk -v subject="$subject" -v body="$dir/.body" '
-		/\*\*\* SUBJECT HERE \*\*\*/ { sub(/\*\*\* SUBJECT HERE \*\*\*/, subject) }
+		i = index($0, "*** SUBJECT HERE ***") {
+			$0 = substr($0, 1, i - 1) subject substr($0, i + length("*** SUBJECT HERE ***"))
+		}
 		/^\*\*\* BLURB HERE \*\*\*$/ { while ((getline line < body) > 0) print line; next }
 		{ print }' "$dir"/0000-cover-letter.patch >"$dir/.cover" &&
 		mv "$dir/.cover" "$dir/0000-cover-letter.patch"
@@ -155,9 +166,12 @@ log "wrote ${#covers[@]} postings to $out"
 
 # The checks.
 b4=$("$PROJECT/scripts/get-b4.sh")
+base_commit=$(git -C "$REPO" rev-parse "$BASE_TAG^{commit}")
 
-# b4_am MBOX N: b4 (offline, in the kernel tree, so that it finds the
-# base-commit) makes a git-am-ready mbox of all N patches.
+# b4_am MBOX N: b4 (offline, in the kernel tree, so that it can find the
+# base-commit) parses all N patches of the mbox and knows its base.
+# b4 am neither applies them nor resolves prerequisites: apply_postings
+# and the prerequisite check below do.
 b4_am() {
 	local b4_out
 	rm -rf "$1.b4"
@@ -166,7 +180,35 @@ b4_am() {
 		return 1
 	}
 	echo "$b4_out"
-	grep -q "^Total patches: $2\$" <<<"$b4_out" && ! grep -qi 'missing\|not known' <<<"$b4_out"
+	grep -q "^Total patches: $2\$" <<<"$b4_out" &&
+		grep -q "^ *Base: using specified base-commit $base_commit\$" <<<"$b4_out"
+}
+
+# The stable patch-id of each patch of each posting, as a maintainer's
+# tools compute it from the mail: "ID POSTING".
+posted_ids() {
+	local cover posting patch
+	for cover in "${covers[@]}"; do
+		posting=$(basename "$cover" .cover)
+		for patch in "$out/$posting"/0*.patch; do
+			[ "$(basename "$patch")" != 0000-cover-letter.patch ] || continue
+			git patch-id --stable <"$patch" | awk -v p="$posting" '{ print $1, p }'
+		done
+	done
+}
+
+# prerequisites_resolve POSTING: every prerequisite-patch-id it names is
+# the patch-id of a patch posted in an earlier posting.
+prerequisites_resolve() {
+	local id bad=0 ids
+	ids=$(posted_ids)
+	while read -r id; do
+		if ! awk -v id="$id" -v me="$1" '$1 == id && $2 < me { found = 1 } END { exit !found }' <<<"$ids"; then
+			echo "prerequisite-patch-id $id is no patch of an earlier posting"
+			bad=1
+		fi
+	done < <(sed -n 's/^prerequisite-patch-id: //p' "$out/$1/0000-cover-letter.patch")
+	return $bad
 }
 
 expected=1
@@ -190,18 +232,20 @@ for cover in "${covers[@]}"; do
 	n=$((last - first + 1))
 	subject=$(sed -n 's/^Subject: //p' "$out/$name/0000-cover-letter.patch")
 	prerequisites=$(grep -c '^prerequisite-patch-id: ' "$out/$name/0000-cover-letter.patch" || true)
-	want=$((first - 1))
-	[ "$(header "$cover" Applies-to)" != base ] || want=0
+	want=$(header "$cover" Builds-on)
+	want=${want:-$((first - 1))}
 	if [[ $subject =~ ^\[PATCH\ v$SERIES_REVISION\ 0+/$n\]\  ]] &&
-		grep -q "^base-commit: $(git -C "$REPO" rev-parse "$BASE_TAG")\$" "$out/$name/0000-cover-letter.patch" &&
+		grep -q "^base-commit: $base_commit\$" "$out/$name/0000-cover-letter.patch" &&
 		[ "$prerequisites" -eq "$want" ]; then
 		tap_result pass "posting $name: $n patches, cover letter, base-commit, $want prerequisites"
 	else
 		tap_result fail "posting $name: $n patches, cover letter, base-commit, $want prerequisites" \
 			"subject '$subject', $prerequisites prerequisites"
 	fi
-	tap_run "posting $name: b4 am takes it whole, on its base-commit" "$out/$name.b4.log" \
+	tap_run "posting $name: b4 parses all $n patches, base-commit known" "$out/$name.b4.log" \
 		b4_am "$out/$name.mbox" "$n"
+	tap_run "posting $name: its prerequisite-patch-ids are patches of earlier postings" \
+		"$out/$name.prerequisites.log" prerequisites_resolve "$name"
 done
 if [ "$((expected - 1))" -eq ${#patch_files[@]} ]; then
 	tap_result pass "postings: cover all ${#patch_files[@]} patches"
@@ -210,22 +254,25 @@ else
 fi
 
 # Applied in the landing order, the postings make the series; one that
-# says it applies to the base alone does.
+# builds on fewer patches than come before it applies there too.
 apply_postings() {
-	local cover posting chain=$BASE_TAG patches
+	local cover posting chain=$BASE_TAG patches builds_on onto
 	local am=(git -C "$worktree" -c user.name=post -c user.email=post@localhost am -q)
-	git -C "$REPO" worktree add -q --detach "$worktree" "$BASE_TAG"
+	git -C "$REPO" worktree add -q --detach "$worktree" "$BASE_TAG" || return 1
 	for cover in "${covers[@]}"; do
 		posting=$(basename "$cover" .cover)
-		patches=("$out/$posting"/00*.patch)
+		patches=("$out/$posting"/0*.patch)
 		patches=("${patches[@]:1}") # not the cover letter
-		if [ "$(header "$cover" Applies-to)" = base ]; then
-			git -C "$worktree" checkout -q --detach "$BASE_TAG"
-			"${am[@]}" "${patches[@]}" || { echo "$posting: does not apply to $BASE_TAG"; return 1; }
-			git -C "$worktree" checkout -q --detach "$chain"
+		builds_on=$(header "$cover" Builds-on)
+		if [ -n "$builds_on" ]; then
+			onto=$BASE_TAG
+			[ "$builds_on" -eq 0 ] || onto=${commits[builds_on - 1]}
+			git -C "$worktree" checkout -q --detach "$onto" || return 1
+			"${am[@]}" "${patches[@]}" || { echo "$posting: does not apply on patches 1-$builds_on"; return 1; }
+			git -C "$worktree" checkout -q --detach "$chain" || return 1
 		fi
 		"${am[@]}" -3 "${patches[@]}" || { echo "$posting: does not apply after the postings before it"; return 1; }
-		chain=$(git -C "$worktree" rev-parse HEAD)
+		chain=$(git -C "$worktree" rev-parse HEAD) || return 1
 	done
 	[ "$(git -C "$worktree" rev-parse 'HEAD^{tree}')" = "$(git -C "$REPO" rev-parse 'series^{tree}')" ] ||
 		{ echo "the postings applied in order do not make the series branch's tree"; return 1; }

@@ -22,10 +22,14 @@ rm -rf "$out"
 mkdir -p "$out"
 
 # Runs a script that reports its own TAP lines, and counts them here.
+# A script that stops with an error before it reports a failure fails here.
 run_reporter() {
-	local record=$out/record.$TAP_NUMBER
-	TAP_NUMBER=$TAP_NUMBER TAP_RECORD=$record "$@" || true
+	local record=$out/record.$TAP_NUMBER rc=0
+	TAP_NUMBER=$TAP_NUMBER TAP_RECORD=$record "$@" || rc=$?
 	tap_absorb "$record"
+	if [ $rc -ne 0 ] && ! grep -qs '^fail ' "$record"; then
+		tap_result fail "$(basename "$1")${2:+ ${*:2}}" "exited $rc before it reported a failure"
+	fi
 }
 
 echo "TAP version 13"
