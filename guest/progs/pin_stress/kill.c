@@ -41,14 +41,18 @@ bool op_kill_pinned(void)
 			    ring_read(&r, 0, nr, src) != (int)(nr * PAGE))
 				_exit(1);
 		} else if (by == BY_RDMA) {
-			struct rdma r = { .pin.target = -1 };
+			struct rdma r = { .pin.target = -1, .who = "a child: " };
 
 			if (rdma_open(&r) || rdma_register(&r, t, start, nr, true))
 				_exit(1);
 			for (int i = 0; i < nr; i++)
 				fill(r.buf + i * WORDS, tag + i);
-			if (rdma_transfer(&r, true, 0, nr))
+			if (rdma_transfer(&r, true, 0, nr)) {
+				/* Pinned, but the write may have landed in part. */
+				if (write(report[1], "w", 1) != 1)
+					_exit(1);
 				_exit(1);
+			}
 		} else {
 			struct pin_longterm_test args = {
 				.addr = (uintptr_t)(tg->map + start * WORDS),
@@ -70,8 +74,13 @@ bool op_kill_pinned(void)
 	close(report[1]);
 	if (read(report[0], &result, 1) != 1 || result != 'k') {
 		waitpid(pid, &status, 0);
-		check_failed("a child could not pin %s %ld+%d by %s", tg->name, start, nr,
-			     pinner_names[by]);
+		if (result == 'w')
+			check_failed("a child's RDMA WRITE into %s pages %ld-%ld failed (what those "
+				     "pages hold is unknown now: later mismatches there follow "
+				     "from this)", tg->name, start, start + nr - 1);
+		else
+			check_failed("a child could not pin %s %ld+%d by %s", tg->name, start, nr,
+				     pinner_names[by]);
 		close(report[0]);
 		return true;
 	}

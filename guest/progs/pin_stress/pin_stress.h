@@ -116,6 +116,7 @@ struct rdma {
 	uint64_t iova;			/* the region's address when registered */
 	struct pinned pin;
 	bool broken;			/* a transfer failed: see rdma_break() */
+	const char *who;		/* what its reports start with */
 };
 
 /* main.c */

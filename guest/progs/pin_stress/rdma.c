@@ -19,7 +19,7 @@
 #define TRANSFER_SECONDS 30
 
 const char *rdma_device;
-struct rdma rdma = { .pin.target = -1 };
+struct rdma rdma = { .pin.target = -1, .who = "" };
 
 static int qp_modify(struct ibv_qp *qp, struct ibv_qp_attr *attr, int mask)
 {
@@ -162,8 +162,10 @@ int rdma_register(struct rdma *r, int t, long start, int nr, bool writable)
 
 /*
  * After a transfer that failed or did not end: print the queue pairs'
- * states and rxe's counters (the whole run's), and move both queue pairs
- * to the error state, so that nothing still queued lands later and
+ * states (the requester's next PSN and the responder's expected one tell
+ * a lost request from a lost acknowledgement) and rxe's counters (the
+ * whole run's: they cannot single out one transfer), and move both queue
+ * pairs to the error state, so that nothing still queued lands later and
  * nothing more is sent on them (a late completion would be taken for the
  * next transfer's). The region's pages that the transfer was to write now
  * hold old data, new data or a mix, which the model cannot know.
@@ -175,28 +177,32 @@ static void rdma_break(struct rdma *r)
 		[IBV_QPS_RTS] = "RTS", [IBV_QPS_SQD] = "SQD", [IBV_QPS_SQE] = "SQE",
 		[IBV_QPS_ERR] = "ERR",
 	};
-	char path[256], line[256];
+	char command[256], line[256];
 	FILE *f;
 
 	for (int i = 0; i < 2; i++) {
-		struct ibv_qp_attr attr = { .qp_state = IBV_QPS_ERR };
 		struct ibv_qp_init_attr init;
+		struct ibv_qp_attr attr;
 
-		if (ibv_query_qp(r->qp[i], &attr, IBV_QP_STATE | IBV_QP_SQ_PSN, &init))
-			printf("queue pair %d: cannot query\n", i);
+		if (ibv_query_qp(r->qp[i], &attr, IBV_QP_STATE | IBV_QP_SQ_PSN | IBV_QP_RQ_PSN,
+				 &init))
+			printf("%squeue pair %d: cannot query\n", r->who, i);
 		else if (attr.qp_state < sizeof(names) / sizeof(names[0]) && names[attr.qp_state])
-			printf("queue pair %d: %s, send PSN %u\n", i, names[attr.qp_state],
-			       attr.sq_psn);
+			printf("%squeue pair %d: %s, next send PSN %u, expected receive PSN %u\n",
+			       r->who, i, names[attr.qp_state], attr.sq_psn, attr.rq_psn);
 		else
-			printf("queue pair %d: state %d\n", i, attr.qp_state);
+			printf("%squeue pair %d: state %d\n", r->who, i, attr.qp_state);
 		attr = (struct ibv_qp_attr){ .qp_state = IBV_QPS_ERR };
 		if (qp_modify(r->qp[i], &attr, IBV_QP_STATE))
-			printf("queue pair %d: cannot move to ERR: %s\n", i, strerror(errno));
+			printf("%squeue pair %d: cannot move to ERR: %s\n", r->who, i,
+			       strerror(errno));
 	}
-	snprintf(path, sizeof(path), "rdma statistic show link %s/1 2>&1", rdma_device);
-	f = popen(path, "r");
+	/* Bounded: the device may be what is stuck. */
+	snprintf(command, sizeof(command), "timeout 10 rdma statistic show link %s/1 2>&1",
+		 rdma_device);
+	f = popen(command, "r");
 	while (f && fgets(line, sizeof(line), f))
-		printf("%s", line);
+		printf("%s%s", r->who, line);
 	if (f)
 		pclose(f);
 	fflush(stdout);
@@ -206,8 +212,9 @@ static void rdma_break(struct rdma *r)
 /*
  * One RDMA WRITE (or READ) between pages first..first+n-1 of the region
  * and the start of the buffer, to completion. Returns 0 or -1 with errno:
- * ETIMEDOUT if no completion came within TRANSFER_SECONDS, EIO for an
- * error completion. Either way the queue pairs are broken (rdma_break()).
+ * the post's error, ETIMEDOUT if no completion came within
+ * TRANSFER_SECONDS, or EIO for an error completion. Any failure breaks
+ * the queue pairs (rdma_break()).
  */
 int rdma_transfer(struct rdma *r, bool write, int first, int n)
 {
@@ -222,19 +229,24 @@ int rdma_transfer(struct rdma *r, bool write, int first, int n)
 		.opcode = write ? IBV_WR_RDMA_WRITE : IBV_WR_RDMA_READ,
 		.wr.rdma = { .remote_addr = r->iova + first * PAGE, .rkey = r->mr->rkey },
 	}, *bad;
+	const char *what = write ? "WRITE" : "READ";
 	struct timespec start, now;
 	struct ibv_wc wc;
 	int ret;
 
 	ret = ibv_post_send(r->qp[0], &wr, &bad);
 	if (ret) {
+		printf("%sRDMA %s: post failed: %s\n", r->who, what, strerror(ret));
+		rdma_break(r);
 		errno = ret;
 		return -1;
 	}
 	clock_gettime(CLOCK_MONOTONIC, &start);
 	while (!(ret = ibv_poll_cq(r->cq, 1, &wc))) {
 		clock_gettime(CLOCK_MONOTONIC, &now);
-		if (now.tv_sec - start.tv_sec >= TRANSFER_SECONDS) {
+		if ((now.tv_sec - start.tv_sec) + (now.tv_nsec - start.tv_nsec) / 1e9 >
+		    TRANSFER_SECONDS) {
+			printf("%sRDMA %s: no completion in %d s\n", r->who, what, TRANSFER_SECONDS);
 			rdma_break(r);
 			errno = ETIMEDOUT;
 			return -1;
@@ -242,7 +254,7 @@ int rdma_transfer(struct rdma *r, bool write, int first, int n)
 		usleep(100);
 	}
 	if (ret < 0 || wc.status != IBV_WC_SUCCESS) {
-		printf("RDMA %s: %s\n", write ? "WRITE" : "READ",
+		printf("%sRDMA %s: %s\n", r->who, what,
 		       ret < 0 ? "poll failed" : ibv_wc_status_str(wc.status));
 		rdma_break(r);
 		errno = EIO;
