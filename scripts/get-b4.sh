@@ -19,15 +19,16 @@ mapfile -t opts < <(private_apt_opts trixie)
 rm -rf "$tools"
 mkdir -p "$tools/deb"
 if ! (cd "$tools/deb" && apt-get -q "${opts[@]}" download "b4=$B4_VERSION" >download.log 2>&1); then
-	log "trixie has no b4 $B4_VERSION: taking its current b4"
-	(cd "$tools/deb" && apt-get -q "${opts[@]}" download b4 >download.log 2>&1) ||
-		{ cat "$tools/deb/download.log" >&2; die "apt-get download b4 failed"; }
+	log "could not download b4 $B4_VERSION (see $tools/deb/download.log): taking trixie's current b4"
+	rm -f "$tools"/deb/*.deb
+	(cd "$tools/deb" && apt-get -q "${opts[@]}" download b4 >download-current.log 2>&1) ||
+		{ cat "$tools/deb/download-current.log" >&2; die "apt-get download b4 failed"; }
 fi
 dpkg-deb -x "$tools"/deb/b4_*.deb "$tools/root"
 # The wrapper finds the unpacked package beside itself.
 cat >"$b4" <<'WRAPPER'
 #!/bin/sh
-root=$(dirname "$0")/root
+root=$(cd "$(dirname "$0")" && pwd)/root
 PYTHONPATH="$root/usr/lib/python3/dist-packages" exec /usr/bin/python3 -m b4.command "$@"
 WRAPPER
 chmod +x "$b4"

@@ -24,10 +24,11 @@
 # Each posting is git format-patch output: [PATCH vN k/n], the cover letter,
 # and base-commit with a prerequisite-patch-id for every patch of the series
 # it builds on (by default, every one before it), which is how b4 and the
-# maintainers' tools find what a posting needs. Diffs are made without
-# git's indent heuristic: git 2.39's --base computes the prerequisite ids
-# without it, and an id must be what "git patch-id --stable" gives for the
-# diff that was posted. --check replaces $BUILD/postings.
+# maintainers' tools find what a posting needs. Diffs are made as git's
+# internal patch-id makes the ids --base prints (Myers, no indent
+# heuristic, 3 lines of context, hunks not merged), whatever the user's
+# git configuration: an id must be what "git patch-id --stable" gives for
+# the diff that was posted. Every mode replaces $BUILD/postings.
 source "$(dirname "$0")/lib.sh"
 source "$PROJECT/lib/tap.sh"
 require_repo
@@ -97,8 +98,10 @@ fold_addresses() { echo "${1//, /,$'\n'    }"; }
 # insert_headers PATCH TO CC: add To: and Cc: before the end of its headers.
 insert_headers() {
 	local patch=$1 headers
-	headers="To: $(fold_addresses "$2")"
-	[ -z "$3" ] || headers+=$'\n'"Cc: $(fold_addresses "$3")"
+	[ -n "$2$3" ] || return 0
+	headers=
+	[ -z "$2" ] || headers="To: $(fold_addresses "$2")"
+	[ -z "$3" ] || headers+="${headers:+$'\n'}Cc: $(fold_addresses "$3")"
 	awk -v h="$headers" '!done && /^$/ { print h; done = 1 } { print }' "$patch" >"$patch.new" &&
 		mv "$patch.new" "$patch"
 }
@@ -119,6 +122,10 @@ for cover in "${covers[@]}"; do
 	[ "$first" -eq 1 ] || from=${commits[first - 2]}
 	tree=$REPO rev_range=$from..${commits[last - 1]}
 	builds_on=$(header "$cover" Builds-on)
+	if [ -n "$builds_on" ]; then
+		[[ $builds_on =~ ^[0-9]+$ ]] && [ "$builds_on" -lt "$first" ] ||
+			die "$name: Builds-on: '$builds_on' is not a patch number below $first"
+	fi
 	if [ -n "$builds_on" ] && [ "$builds_on" -ne $((first - 1)) ]; then
 		# Made where it builds on, so that it names no other prerequisite.
 		onto=$BASE_TAG
@@ -136,16 +143,18 @@ for cover in "${covers[@]}"; do
 		for a in "${to[@]}"; do addresses+=(--to="${a# }"); done
 		for a in "${cc[@]}"; do addresses+=(--cc="${a# }"); done
 	fi
-	git -C "$tree" -c diff.indentHeuristic=false format-patch -q --zero-commit --no-signature --abbrev=12 \
+	git -C "$tree" -c diff.algorithm=myers -c diff.indentHeuristic=false -c diff.context=3 \
+		-c diff.interHunkContext=0 format-patch -q --zero-commit --no-signature --abbrev=12 \
 		--base="$BASE_TAG" --subject-prefix="PATCH v$SERIES_REVISION" \
 		--cover-letter --thread=shallow "${addresses[@]}" -o "$dir" "$rev_range"
 	[ "$tree" = "$REPO" ] || git -C "$REPO" worktree remove --force "$worktree"
 	# The cover letter: its subject and body from the cover file.
 	subject=$(header "$cover" Subject)
 	sed -n '/^$/,$p' "$cover" | sed 1d >"$dir/.body"
-	awk -v subject="$subject" -v body="$dir/.body" '
+	# The subject through ENVIRON: -v would expand its backslashes.
+	SUBJECT=$subject awk -v body="$dir/.body" '
 		i = index($0, "*** SUBJECT HERE ***") {
-			$0 = substr($0, 1, i - 1) subject substr($0, i + length("*** SUBJECT HERE ***"))
+			$0 = substr($0, 1, i - 1) ENVIRON["SUBJECT"] substr($0, i + length("*** SUBJECT HERE ***"))
 		}
 		/^\*\*\* BLURB HERE \*\*\*$/ { while ((getline line < body) > 0) print line; next }
 		{ print }' "$dir"/0000-cover-letter.patch >"$dir/.cover" &&
@@ -166,6 +175,7 @@ log "wrote ${#covers[@]} postings to $out"
 
 # The checks.
 b4=$("$PROJECT/scripts/get-b4.sh")
+b4_version=$("$b4" --version)
 base_commit=$(git -C "$REPO" rev-parse "$BASE_TAG^{commit}")
 
 # b4_am MBOX N: b4 (offline, in the kernel tree, so that it can find the
@@ -198,12 +208,11 @@ posted_ids() {
 }
 
 # prerequisites_resolve POSTING: every prerequisite-patch-id it names is
-# the patch-id of a patch posted in an earlier posting.
+# the patch-id of a patch posted in an earlier posting ($ids).
 prerequisites_resolve() {
-	local id bad=0 ids
-	ids=$(posted_ids)
+	local id bad=0
 	while read -r id; do
-		if ! awk -v id="$id" -v me="$1" '$1 == id && $2 < me { found = 1 } END { exit !found }' <<<"$ids"; then
+		if ! awk -v id="$id" -v me="$1" '$1 "" == id "" && $2 < me { found = 1 } END { exit !found }' <<<"$ids"; then
 			echo "prerequisite-patch-id $id is no patch of an earlier posting"
 			bad=1
 		fi
@@ -211,6 +220,7 @@ prerequisites_resolve() {
 	return $bad
 }
 
+ids=$(posted_ids)
 expected=1
 for cover in "${covers[@]}"; do
 	name=$(basename "$cover" .cover)
@@ -242,7 +252,7 @@ for cover in "${covers[@]}"; do
 		tap_result fail "posting $name: $n patches, cover letter, base-commit, $want prerequisites" \
 			"subject '$subject', $prerequisites prerequisites"
 	fi
-	tap_run "posting $name: b4 parses all $n patches, base-commit known" "$out/$name.b4.log" \
+	tap_run "posting $name: b4 $b4_version parses all $n patches, base-commit known" "$out/$name.b4.log" \
 		b4_am "$out/$name.mbox" "$n"
 	tap_run "posting $name: its prerequisite-patch-ids are patches of earlier postings" \
 		"$out/$name.prerequisites.log" prerequisites_resolve "$name"
