@@ -72,6 +72,11 @@ recipients() {
 		!skip[$0] && !seen[$0]++' | paste -sd, | sed 's/,/, /g'
 }
 
+# patch_commit N: the series branch's commit of patch N (0: the base).
+patch_commit() {
+	if [ "$1" -eq 0 ]; then echo "$BASE_TAG"; else echo "${commits[$1 - 1]}"; fi
+}
+
 # The patch files of a posting: range FIRST-LAST.
 range_files() {
 	local first=${1%-*} last=${1#*-}
@@ -128,8 +133,7 @@ for cover in "${covers[@]}"; do
 	fi
 	if [ -n "$builds_on" ] && [ "$builds_on" -ne $((first - 1)) ]; then
 		# Made where it builds on, so that it names no other prerequisite.
-		onto=$BASE_TAG
-		[ "$builds_on" -eq 0 ] || onto=${commits[builds_on - 1]}
+		onto=$(patch_commit "$builds_on")
 		git -C "$REPO" worktree add -q --detach "$worktree" "$onto"
 		git -C "$worktree" -c user.name=post -c user.email=post@localhost \
 			cherry-pick "$rev_range" >/dev/null 2>&1 ||
@@ -275,8 +279,7 @@ apply_postings() {
 		patches=("${patches[@]:1}") # not the cover letter
 		builds_on=$(header "$cover" Builds-on)
 		if [ -n "$builds_on" ]; then
-			onto=$BASE_TAG
-			[ "$builds_on" -eq 0 ] || onto=${commits[builds_on - 1]}
+			onto=$(patch_commit "$builds_on")
 			git -C "$worktree" checkout -q --detach "$onto" || return 1
 			"${am[@]}" "${patches[@]}" || { echo "$posting: does not apply on patches 1-$builds_on"; return 1; }
 			git -C "$worktree" checkout -q --detach "$chain" || return 1
