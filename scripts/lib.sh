@@ -48,7 +48,7 @@ mainline)
 	BASE_ARCHIVE="http://deb.debian.org/debian trixie-backports main"
 	PATCHES=$PROJECT/patches
 	# The revision of the series as posted: "[PATCH vN NN/MM]".
-	SERIES_REVISION=8
+	SERIES_REVISION=9
 	;;
 6.12)
 	BASE_PACKAGE=linux-source-6.12

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The postings of BASE's series: the sub-series that maintainers take, in
-# the order they must land. 62 patches for mm, fs, block, RDMA and a dozen
+# the order they must land. 63 patches for mm, fs, block, RDMA and a dozen
 # driver trees is not one posting.
 #   series-post.sh            write each posting to $BUILD/postings/NN-NAME/
 #   series-post.sh --update   first set the To: and Cc: lines of the cover
