@@ -18,6 +18,17 @@
  *   pin_lifecycle journal FILE   (a filesystem mounted with nodelalloc)
  *	FS_IOC_SETFLAGS +FS_JOURNAL_DATA_FL fails with EBUSY while pinned,
  *	succeeds after the unpin, and a new long-term writable pin is refused.
+ *   pin_lifecycle immutable FILE
+ *   pin_lifecycle readonly FILE MOUNTPOINT
+ *	a file that takes no writes keeps what it held: the CPU writes the
+ *	pinned range and fsync cleans it (writeback has then written pinned
+ *	folios, so the file's unpins dirty them again); the range is unmapped;
+ *	the file is made immutable (FS_IOC_SETFLAGS +FS_IMMUTABLE_FL), or the
+ *	file is closed and MOUNTPOINT remounted read-only; the device writes;
+ *	after the unpin nothing is dirtied (immutable: an fsync runs the
+ *	worker that dirties unpinned folios; read-only: a second's wait for
+ *	it), and once the file is mutable or the filesystem writable again
+ *	no page of the device's write reaches the disk.
  *
  * Prints one line of what it saw. Exit: 0 as documented, 1 not as
  * documented (or the pin was refused: "refused EFAULT"), 2 setup failure.
@@ -84,25 +95,55 @@ static void device_write(uint64_t value)
 		die("PIN_LONGTERM_TEST_WRITE");
 }
 
-/* Pages of path, read from the disk, that hold value + page (the device's store). */
-static int pages_on_disk(const char *path, uint64_t value)
+/* Every byte of the CPU's fill of the range, as a 64-bit word. */
+#define CPU_FILL	0x1111111111111111ULL
+
+/*
+ * Pages of @path whose first and last 64-bit words hold first + page * step:
+ * the device's store (value, 1) or the CPU's fill (CPU_FILL, 0).  With
+ * O_DIRECT in @flags, as the disk holds them.
+ */
+static int pages_holding(const char *path, int flags, uint64_t first,
+			 uint64_t step)
 {
 	uint64_t *page;
 	int fd, n, hits = 0;
 
 	if (posix_memalign((void **)&page, PAGE, PAGE))
 		die("posix_memalign");
-	fd = open(path, O_RDONLY | O_DIRECT);
+	fd = open(path, O_RDONLY | flags);
 	if (fd < 0)
 		die(path);
 	for (n = 0; n < PAGES; n++) {
+		uint64_t want = first + n * step;
+
 		if (pread(fd, page, PAGE, (off_t)n * PAGE) != PAGE)
 			break;
-		hits += page[0] == value + n && page[PAGE / 8 - 1] == value + n;
+		hits += page[0] == want && page[PAGE / 8 - 1] == want;
 	}
 	close(fd);
 	free(page);
 	return hits;
+}
+
+/* Pages of path, read from the disk, that hold value + page (the device's store). */
+static int pages_on_disk(const char *path, uint64_t value)
+{
+	return pages_holding(path, O_DIRECT, value, 1);
+}
+
+/* The worker that dirties unpinned folios runs within this after an unpin. */
+#define UNPIN_WORKER_WAIT_US	(1000 * 1000)
+
+static void set_immutable(int fd, int on)
+{
+	int flags;
+
+	if (ioctl(fd, FS_IOC_GETFLAGS, &flags))
+		die("FS_IOC_GETFLAGS");
+	flags = on ? flags | FS_IMMUTABLE_FL : flags & ~FS_IMMUTABLE_FL;
+	if (ioctl(fd, FS_IOC_SETFLAGS, &flags))
+		die("FS_IOC_SETFLAGS immutable");
 }
 
 static int refused(int err)
@@ -201,6 +242,79 @@ static int test_journal(const char *path)
 	return busy == EBUSY && after == EFAULT ? 0 : 1;
 }
 
+/*
+ * A pinned range that writeback cleaned while pinned, written by the CPU
+ * (0x11 bytes) and fsynced; unmapped.  The file stays open in *fdp.
+ */
+static int pinned_and_written_back(const char *path, int *fdp)
+{
+	char *mem;
+	int err;
+
+	mem = map_file(path, fdp);
+	err = pin(mem);
+	if (err)
+		return err;
+	memset(mem, CPU_FILL & 0xff, PAGES * PAGE);
+	if (fsync(*fdp))
+		die("fsync while pinned");
+	munmap(mem, PAGES * PAGE);
+	return 0;
+}
+
+static int test_immutable(const char *path)
+{
+	int fd, err, cached, on_disk, cpu;
+
+	err = pinned_and_written_back(path, &fd);
+	if (err)
+		return refused(err);
+	set_immutable(fd, 1);
+	device_write(0xe000);
+	unpin();
+	/* Data integrity writeback runs the worker's queue itself. */
+	if (fsync(fd))
+		die("fsync of the immutable file");
+	/* The control: the device did write, into the file's cached folios. */
+	cached = pages_holding(path, 0, 0xe000, 1);
+	set_immutable(fd, 0);
+	on_disk = pages_on_disk(path, 0xe000);
+	cpu = pages_holding(path, O_DIRECT, CPU_FILL, 0);
+	close(fd);
+	printf("immutable while pinned: the device's write cached %d/%d; after chattr -i, on disk %d/%d, the CPU's %d/%d\n",
+	       cached, PAGES, on_disk, PAGES, cpu, PAGES);
+	return cached == PAGES && on_disk == 0 && cpu == PAGES ? 0 : 1;
+}
+
+static int test_readonly(const char *path, const char *mountpoint)
+{
+	int fd, err, cached, on_disk, cpu;
+
+	err = pinned_and_written_back(path, &fd);
+	if (err)
+		return refused(err);
+	close(fd);
+	if (mount(NULL, mountpoint, NULL, MS_REMOUNT | MS_RDONLY, NULL)) {
+		printf("remount read-only while pinned failed: %s\n",
+		       strerrorname_np(errno));
+		unpin();
+		return 1;
+	}
+	device_write(0xf000);
+	unpin();
+	/* A read-only filesystem's fsync writes nothing: let the worker run. */
+	usleep(UNPIN_WORKER_WAIT_US);
+	/* The control: the device did write, into the file's cached folios. */
+	cached = pages_holding(path, 0, 0xf000, 1);
+	if (mount(NULL, mountpoint, NULL, MS_REMOUNT, NULL))
+		die("remount read-write");
+	on_disk = pages_on_disk(path, 0xf000);
+	cpu = pages_holding(path, O_DIRECT, CPU_FILL, 0);
+	printf("read-only while pinned: the device's write cached %d/%d; after remount rw, on disk %d/%d, the CPU's %d/%d\n",
+	       cached, PAGES, on_disk, PAGES, cpu, PAGES);
+	return cached == PAGES && on_disk == 0 && cpu == PAGES ? 0 : 1;
+}
+
 int main(int argc, char **argv)
 {
 	gup_fd = gup_test_open();
@@ -210,6 +324,10 @@ int main(int argc, char **argv)
 		return test_umount(argv[2], argv[3], argv[4]);
 	if (argc == 3 && !strcmp(argv[1], "journal"))
 		return test_journal(argv[2]);
-	fprintf(stderr, "usage: pin_lifecycle truncate FILE | umount FILE MOUNTPOINT DEVICE | journal FILE\n");
+	if (argc == 3 && !strcmp(argv[1], "immutable"))
+		return test_immutable(argv[2]);
+	if (argc == 4 && !strcmp(argv[1], "readonly"))
+		return test_readonly(argv[2], argv[3]);
+	fprintf(stderr, "usage: pin_lifecycle truncate FILE | umount FILE MOUNTPOINT DEVICE | journal FILE | immutable FILE | readonly FILE MOUNTPOINT\n");
 	return 2;
 }
