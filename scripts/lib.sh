@@ -55,7 +55,7 @@ mainline)
 	BASE_DEFAULT_VERSION=6.12.117-1~deb12u1
 	BASE_ARCHIVE="http://deb.debian.org/debian-security bookworm-security main"
 	PATCHES=$PROJECT/backports/6.12
-	SERIES_REVISION=8
+	SERIES_REVISION=9
 	;;
 *) die "unknown BASE '$BASE' (mainline or 6.12)" ;;
 esac
