@@ -20,15 +20,18 @@
  *	succeeds after the unpin, and a new long-term writable pin is refused.
  *   pin_lifecycle immutable FILE
  *   pin_lifecycle readonly FILE MOUNTPOINT
+ *   pin_lifecycle swapfile FILE
  *	a file that takes no writes keeps what it held: the CPU writes the
  *	pinned range and fsync cleans it (writeback has then written pinned
  *	folios, so the file's unpins dirty them again); the range is unmapped;
  *	the file is made immutable (FS_IOC_SETFLAGS +FS_IMMUTABLE_FL), or the
- *	file is closed and MOUNTPOINT remounted read-only; the device writes;
- *	after the unpin nothing is dirtied (immutable: an fsync runs the
- *	worker that dirties unpinned folios; read-only: a second's wait for
- *	it), and once the file is mutable or the filesystem writable again
- *	no page of the device's write reaches the disk.
+ *	file is closed and MOUNTPOINT remounted read-only, or the file (a swap
+ *	header in its first page) is made a swap file with swapon(2); the
+ *	device writes; after the unpin nothing is dirtied (immutable and swap
+ *	file: an fsync runs the worker that dirties unpinned folios;
+ *	read-only: a second's wait for it), and once the file is mutable, the
+ *	filesystem writable or the swap file off again no page of the
+ *	device's write reaches the disk (swap: nor the swap header's page).
  *
  * Prints one line of what it saw. Exit: 0 as documented, 1 not as
  * documented (or the pin was refused: "refused EFAULT"), 2 setup failure.
@@ -43,6 +46,7 @@
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/mount.h>
+#include <sys/swap.h>
 #include <unistd.h>
 #include <linux/fs.h>
 
@@ -315,6 +319,81 @@ static int test_readonly(const char *path, const char *mountpoint)
 	return cached == PAGES && on_disk == 0 && cpu == PAGES ? 0 : 1;
 }
 
+/*
+ * A version 1 swap header (include/linux/swap.h, union swap_header) for a
+ * swap area of the whole range: from byte 1024 the version, the last page
+ * and the count of bad pages; the magic in the page's last ten bytes.
+ */
+#define SWAP_MAGIC		"SWAPSPACE2"
+#define SWAP_VERSION_OFFSET	1024
+#define SWAP_MAGIC_OFFSET	(PAGE - 10)
+
+static void write_swap_header(char *page)
+{
+	uint32_t info[3] = { 1, PAGES - 1, 0 }; /* version, last_page, nr_badpages */
+
+	memset(page, 0, PAGE);
+	memcpy(page + SWAP_VERSION_OFFSET, info, sizeof(info));
+	memcpy(page + SWAP_MAGIC_OFFSET, SWAP_MAGIC, strlen(SWAP_MAGIC));
+}
+
+/* Does the disk's first page of @path still hold the swap header? */
+static int swap_header_on_disk(const char *path)
+{
+	char *page, header[PAGE];
+	int fd, same;
+
+	if (posix_memalign((void **)&page, PAGE, PAGE))
+		die("posix_memalign");
+	fd = open(path, O_RDONLY | O_DIRECT);
+	if (fd < 0)
+		die(path);
+	if (pread(fd, page, PAGE, 0) != PAGE)
+		die("pread of the swap header");
+	write_swap_header(header);
+	same = !memcmp(page, header, PAGE);
+	close(fd);
+	free(page);
+	return same;
+}
+
+static int test_swapfile(const char *path)
+{
+	int fd, err, cached, on_disk, cpu, header;
+	char page[PAGE];
+
+	err = pinned_and_written_back(path, &fd);
+	if (err)
+		return refused(err);
+	/* Into the pinned first page, which writeback then cleans again. */
+	write_swap_header(page);
+	if (pwrite(fd, page, PAGE, 0) != PAGE || fsync(fd))
+		die("writing the swap header");
+	if (swapon(path, 0)) {
+		printf("swapon while pinned failed: %s\n", strerrorname_np(errno));
+		unpin();
+		return 1;
+	}
+	device_write(0xd000);
+	unpin();
+	/* Data integrity writeback runs the worker's queue itself. */
+	if (fsync(fd))
+		die("fsync of the swap file");
+	/* The control: the device did write, into the file's cached folios. */
+	cached = pages_holding(path, 0, 0xd000, 1);
+	if (swapoff(path))
+		die("swapoff");
+	on_disk = pages_on_disk(path, 0xd000);
+	/* The first page holds the header, not the fill. */
+	cpu = pages_holding(path, O_DIRECT, CPU_FILL, 0);
+	header = swap_header_on_disk(path);
+	close(fd);
+	printf("swap file while pinned: the device's write cached %d/%d; after swapoff, on disk %d/%d, the CPU's %d/%d, the swap header %s\n",
+	       cached, PAGES, on_disk, PAGES, cpu, PAGES - 1,
+	       header ? "intact" : "overwritten");
+	return cached == PAGES && on_disk == 0 && cpu == PAGES - 1 && header ? 0 : 1;
+}
+
 int main(int argc, char **argv)
 {
 	gup_fd = gup_test_open();
@@ -328,6 +407,8 @@ int main(int argc, char **argv)
 		return test_immutable(argv[2]);
 	if (argc == 4 && !strcmp(argv[1], "readonly"))
 		return test_readonly(argv[2], argv[3]);
-	fprintf(stderr, "usage: pin_lifecycle truncate FILE | umount FILE MOUNTPOINT DEVICE | journal FILE | immutable FILE | readonly FILE MOUNTPOINT\n");
+	if (argc == 3 && !strcmp(argv[1], "swapfile"))
+		return test_swapfile(argv[2]);
+	fprintf(stderr, "usage: pin_lifecycle truncate FILE | umount FILE MOUNTPOINT DEVICE | journal FILE | immutable FILE | readonly FILE MOUNTPOINT | swapfile FILE\n");
 	return 2;
 }
