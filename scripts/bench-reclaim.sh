@@ -86,24 +86,44 @@ stamp=$(date +%Y%m%d-%H%M%S)
 out=$BUILD/bench/reclaim/$stamp
 mkdir -p "$out"
 
+# The host's TSC rate in kHz, as its kernel logged it ("tsc: Refined TSC
+# clocksource calibration" or "tsc: Detected"), or nothing.
+host_tsc_khz() {
+	dmesg 2>/dev/null | sed -n -e 's/.*tsc: Refined TSC clocksource calibration: \([0-9.]*\) MHz.*/\1/p' \
+		-e 's/.*tsc: Detected \([0-9.]*\) MHz processor.*/\1/p' | tail -n 1 |
+		awk '{ printf "%d", $1 * 1000 }'
+}
+
 # boot_and_bench TREE I: one boot of TREE's kernel; its numbers to $out/TREE-I.tsv
 boot_and_bench() {
 	local tree=$1 i=$2 run=$BUILD/runs/bench-reclaim-$stamp-$1-$2 output=$out/$1-$2.log rc
 	local start=$SECONDS try
 	log "boot $i of $rounds: $tree ($config${icount:+, icount})"
-	# Under TCG without icount, the guest's TSC calibration fails now and
-	# then and its clock falls back to jiffies (the guest exits 3): boot
-	# again, up to 3 times.
+	# Under TCG without icount, the guest's TSC calibration against the
+	# PIT fails now and then (more often on a busy host) and its clock
+	# falls back to jiffies (the guest exits 3): boot again, up to 3 times,
+	# and from the second time on tell the guest the TSC's rate. TCG's
+	# TSC is then the host's, whose rate the host kernel logged (under
+	# icount it is not, and icount boots do not fall back). A boot that
+	# used it says so in its log, with the rate.
+	local append=() khz
 	for try in 1 2 3; do
 		rc=0
-		"$PROJECT/scripts/run-guest.sh" --run "$run" --timeout "$GUEST_TIMEOUT" "${icount[@]}" \
+		"$PROJECT/scripts/run-guest.sh" --run "$run" --timeout "$GUEST_TIMEOUT" "${icount[@]}" "${append[@]}" \
 			"$(bzimage "$tree" "$config")" -- \
 			env PROGS="$BUILD/$tree/progs" SELFTESTS_MM="$BUILD/$tree/selftests/mm" \
 			${only:+BENCH_GROUPS="$only"} \
 			"$PROJECT/guest/bench/pin-reclaim" >"$output" 2>&1 || rc=$?
 		[ $rc -eq 3 ] || break
 		log "boot $i of $rounds: $tree: the guest clock fell back to jiffies (try $try of 3)"
+		khz=$(host_tsc_khz)
+		if [ ${#icount[@]} -eq 0 ] && [ ${#append[@]} -eq 0 ] && [ -n "$khz" ]; then
+			append=(--append "tsc_early_khz=$khz")
+			log "boot $i of $rounds: $tree: booting again with tsc_early_khz=$khz (the host kernel's TSC rate)"
+		fi
 	done
+	[ ${#append[@]} -eq 0 ] ||
+		echo "bench-reclaim.sh: this boot was told the TSC rate: ${append[1]}" >>"$output"
 	# run-guest.sh fails a run with a kernel report too; say which it was.
 	if ! "$PROJECT/scripts/check-guest-log.sh" "$run/console.log"; then
 		die "the $tree kernel logged a report (above) in boot $i: $run/console.log; benchmark aborted"
