@@ -78,16 +78,26 @@ static long tracing_read(const char *file)
 	return strtol(expanded ? expanded + strlen("expanded:") : value, NULL, 10);
 }
 
-static void tracing_write(const char *file, const char *value)
+/* Write @value to tracefs's @file; false if that failed. */
+static bool tracing_try_write(const char *file, const char *value)
 {
 	char path[256];
+	bool written;
 	int fd;
 
 	snprintf(path, sizeof(path), "%s/%s", tracing, file);
 	fd = open(path, O_WRONLY | O_TRUNC);
-	if (fd < 0 || write(fd, value, strlen(value)) != (ssize_t)strlen(value))
-		die(path);
+	if (fd < 0)
+		return false;
+	written = write(fd, value, strlen(value)) == (ssize_t)strlen(value);
 	close(fd);
+	return written;
+}
+
+static void tracing_write(const char *file, const char *value)
+{
+	if (!tracing_try_write(file, value))
+		die(file);
 }
 
 /* At any exit: no syncer left behind, and tracing as it was. */
@@ -102,13 +112,14 @@ static void put_back(void)
 	}
 	if (!tracing_changed)
 		return;
-	/* Once only: a tracing_write() that fails exits, and comes here again. */
+	/* An atexit() handler must not exit: put back what can be. */
 	tracing_changed = false;
-	tracing_write(EVENT "/enable", "0");
-	tracing_write(EVENT "/filter", "0");
 	snprintf(value, sizeof(value), "%ld", saved_buffer_size_kb);
-	tracing_write("buffer_size_kb", value);
-	tracing_write("tracing_on", saved_tracing_on ? "1" : "0");
+	if (!tracing_try_write(EVENT "/enable", "0") ||
+	    !tracing_try_write(EVENT "/filter", "0") ||
+	    !tracing_try_write("buffer_size_kb", value) ||
+	    !tracing_try_write("tracing_on", saved_tracing_on ? "1" : "0"))
+		fprintf(stderr, "sync_walk_dirtying: could not put tracing back\n");
 }
 
 /* Folios dirtied: the pinned pages' and the others'. */
